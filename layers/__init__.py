@@ -1,0 +1,17 @@
+"""Layers: one module per layer, each a paired forward(...) -> (out, cache) and
+backward(dout, cache) -> gradients. See ARCHITECTURE.md for the contract."""
+import importlib
+import pkgutil
+
+
+def layer_names():
+    """Names of every public layer module in this package (not gradcheck, not _private)."""
+    return sorted(m.name for m in pkgutil.iter_modules(__path__)
+                  if not m.name.startswith("_") and m.name != "gradcheck")
+
+
+def load(name):
+    """The layer module called `name`, e.g. load('conv')."""
+    if name not in layer_names():
+        raise ValueError(f"no layer called {name!r} (layers: {', '.join(layer_names())})")
+    return importlib.import_module(f"layers.{name}")

@@ -1,0 +1,88 @@
+"""Input checks shared by every layer, so every message reads the same way:
+
+    "<layer>: <argument> <what was wrong>, got <this> but expected <that>"
+
+Checks raise TypeError for a wrong kind of value (a list, an integer array where
+floats are needed) and ValueError for a wrong shape or value. They run before any
+arithmetic, so a bad call never ends in a numpy broadcasting traceback.
+"""
+import numpy as np
+
+
+def fail(layer, message, error=ValueError):
+    """Raise `error` with the layer's name in front of `message`."""
+    raise error(f"{layer}: {message}")
+
+
+def check_array(layer, name, x, ndim=None, kind="float"):
+    """x must be an ndarray of floats (kind='float') or integers (kind='int').
+
+    ndim is an int, a tuple of allowed ints, or None for any number of dimensions.
+    """
+    if not isinstance(x, np.ndarray):
+        fail(layer, f"{name} must be a numpy array, got {type(x).__name__}", TypeError)
+    if kind == "float" and x.dtype.kind != "f":
+        fail(layer, f"{name} must be a float array, got dtype {x.dtype} "
+                    f"(convert with {name}.astype(np.float64))", TypeError)
+    if kind == "int" and x.dtype.kind not in "iu":
+        fail(layer, f"{name} must be an integer array, got dtype {x.dtype}", TypeError)
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if x.ndim not in allowed:
+            expected = " or ".join(str(n) for n in allowed)
+            fail(layer, f"{name} has {x.ndim} dimensions {x.shape} but expected {expected}")
+
+
+def check_shape(layer, name, x, expected):
+    """x.shape must equal `expected`, where None matches any size."""
+    ok = len(x.shape) == len(expected) and all(
+        e is None or e == s for s, e in zip(x.shape, expected))
+    if not ok:
+        shown = "(" + ", ".join("*" if e is None else str(e) for e in expected) + ")"
+        fail(layer, f"{name} has shape {x.shape} but expected {shown}")
+
+
+def check_config(layer, name, config, known, required=()):
+    """config must be a dict whose keys are all in `known` and include `required`."""
+    if not isinstance(config, dict):
+        fail(layer, f"{name} must be a dict, got {type(config).__name__}", TypeError)
+    for key in config:
+        if key not in known:
+            fail(layer, f"{name} has unknown key {key!r} (known: {', '.join(sorted(known))})")
+    for key in required:
+        if key not in config:
+            fail(layer, f"{name} is missing the key {key!r}")
+
+
+def check_mode(layer, name, config):
+    """config['mode'] (default 'train') must be 'train' or 'test'; returns it."""
+    mode = config.get("mode", "train")
+    if mode not in ("train", "test"):
+        fail(layer, f"{name} has mode {mode!r} but expected 'train' or 'test'")
+    return mode
+
+
+def check_labels(layer, y, N, C):
+    """y must hold N integer class labels in [0, C)."""
+    check_array(layer, "y", y, ndim=1, kind="int")
+    if y.shape[0] != N:
+        fail(layer, f"y has {y.shape[0]} labels but x has {N} rows")
+    if N and (y.min() < 0 or y.max() >= C):
+        bad = y[(y < 0) | (y >= C)][0]
+        fail(layer, f"y holds label {bad}, outside the {C} classes [0, {C - 1}]")
+
+
+def check_finite(layer, name, x):
+    """x must hold no NaN or Inf; the message names the first bad index."""
+    if not np.all(np.isfinite(x)):
+        bad = np.argwhere(~np.isfinite(x))[0]
+        what = "NaN" if np.isnan(x[tuple(bad)]) else "Inf"
+        fail(layer, f"{name} contain {what} (first at index {tuple(int(i) for i in bad)})")
+
+
+def check_positive_int(layer, name, value, minimum=1):
+    """value must be an int >= minimum (a stride, a pad, a pool size, a group count)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        fail(layer, f"{name} must be an int, got {value!r}", TypeError)
+    if value < minimum:
+        fail(layer, f"{name} must be at least {minimum}, got {value}")

@@ -1,0 +1,1 @@
+"""Nets: the computational graph engine and ready-made nets built on it."""

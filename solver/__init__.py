@@ -1,0 +1,1 @@
+"""Training: update rules (optim), the Solver, loss-curve plots and the command line."""

@@ -1,0 +1,81 @@
+"""The layer contract, checked on every layer module found in layers/ (no hand-kept list)."""
+import copy
+import inspect
+
+import numpy as np
+import pytest
+
+import layers
+from layers import _cases, gradcheck
+
+NAMES = layers.layer_names()
+
+
+def _float32(value):
+    if isinstance(value, np.ndarray) and value.dtype == np.float64:
+        return value.astype(np.float32)
+    return copy.deepcopy(value)
+
+
+def _grads(module, out, cache, rng):
+    dout = rng.standard_normal(np.shape(out)).astype(np.float32)
+    grads = module.backward(dout, cache)
+    return grads if isinstance(grads, tuple) else (grads,)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_names_bind_to_forward_arguments(name):
+    module = layers.load(name)
+    forward_args = inspect.signature(module.forward).parameters
+    assert isinstance(module.INPUTS, tuple) and isinstance(module.PARAMS, tuple)
+    for arg in module.INPUTS + module.PARAMS:
+        assert arg in forward_args, f"{name}: {arg} is not an argument of forward"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_header_docstring_states_local_gradient(name):
+    doc = layers.load(name).__doc__
+    assert doc and "gradient" in doc.lower() and "shape" in doc.lower()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_default_case_passes_check_layer(name):
+    args, kwargs = _cases.case(name)
+    report = gradcheck.check_layer(layers.load(name), *args, **kwargs)
+    assert report.ok, str(report)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_backward_arity_shapes_and_float32_kept(name, rng):
+    module = layers.load(name)
+    args, kwargs = _cases.case(name)
+    args, kwargs = [_float32(a) for a in args], {k: _float32(v) for k, v in kwargs.items()}
+    out, cache = module.forward(*args, **kwargs)
+    if np.ndim(out):  # a loss returns a Python float; array outputs keep float32
+        assert out.dtype == np.float32
+    grads = _grads(module, out, cache, rng)
+    bound = inspect.signature(module.forward).bind(*args, **kwargs).arguments
+    assert len(grads) == len(module.INPUTS + module.PARAMS)
+    for arg, grad in zip(module.INPUTS + module.PARAMS, grads):
+        assert grad.shape == bound[arg].shape, f"{name}: d{arg} shape"
+        assert grad.dtype == np.float32, f"{name}: d{arg} is {grad.dtype}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_nothing_written_in_place(name, rng):
+    module = layers.load(name)
+    args, kwargs = _cases.case(name)
+    args_before, kwargs_before = copy.deepcopy(args), copy.deepcopy(kwargs)
+    out, cache = module.forward(*args, **kwargs)
+    for a, b in zip(args, args_before):
+        if isinstance(a, np.ndarray):
+            assert np.array_equal(a, b), f"{name}: forward wrote an argument"
+    dout = rng.standard_normal(np.shape(out))
+    dout_before, cache_before = dout.copy(), copy.deepcopy(cache)
+    module.backward(dout, cache)
+    assert np.array_equal(dout, dout_before), f"{name}: backward wrote dout"
+    assert gradcheck._same(cache, cache_before), f"{name}: backward wrote the cache"
+
+
+def test_every_layer_has_a_default_case():
+    assert sorted(_cases.CASES) == NAMES

@@ -1,0 +1,128 @@
+"""The computational graph: a net is a list of layer calls.
+
+Each call reads only values that already exist (the input "X", a parameter, an
+earlier node's output), so the order of adding is a topological order. forward
+runs the calls in that order, keeping each node's cache; backward walks the list
+in reverse, where each layer multiplies the upstream gradient by its local
+gradient, and the gradients that reach one value from several consumers are
+summed:  dL/dv = sum over consumers c of dL/dv through c.
+"""
+import inspect
+
+import numpy as np
+
+from layers import softmax
+
+MODE_CONFIGS = ("bn_param", "ln_param", "gn_param", "dropout_param")
+
+
+class Node:
+    """One layer call: `layer.forward(**args)`, where a string arg names a graph value."""
+
+    def __init__(self, name, layer, args):
+        self.name, self.layer, self.args = name, layer, args
+        self.grad_args = tuple(layer.INPUTS) + tuple(layer.PARAMS)
+        self.takes_needs = "needs" in inspect.signature(layer.backward).parameters
+
+    def refs(self):
+        return {arg: ref for arg, ref in self.args.items() if isinstance(ref, str)}
+
+
+class Graph:
+    """A net built by `param(...)` and `add(...)`; `loss(X, y)` per the model interface."""
+
+    def __init__(self, reg=0.0, loss_layer=softmax):
+        self.params, self.decay, self.nodes = {}, {}, []
+        self.reg, self.loss_layer = reg, loss_layer
+        self.output = "X"
+        self._differentiable = set()  # values that depend on a parameter
+
+    def param(self, name, value, decay=True):
+        """Register a parameter; `decay` says whether L2 regularization applies."""
+        self._check_new_name(name)
+        self.params[name], self.decay[name] = value, decay
+        self._differentiable.add(name)
+        return name
+
+    def add(self, layer, name=None, **args):
+        """Append a call of `layer`; returns the node's name, the graph value it defines."""
+        short = layer.__name__.rsplit(".", 1)[-1]
+        name = name or f"{short}{sum(n.layer is layer for n in self.nodes) + 1}"
+        self._check_new_name(name)
+        self._check_args(name, layer, args)
+        node = Node(name, layer, args)
+        self.nodes.append(node)
+        if any(node.refs().get(arg) in self._differentiable for arg in node.grad_args):
+            self._differentiable.add(name)
+        self.output = name
+        return name
+
+    def loss(self, X, y=None):
+        """Scores for X (test mode) when y is None, else (loss, grads) in train mode."""
+        self._set_mode("test" if y is None else "train")
+        values, caches = self.forward(X)
+        scores = values[self.output]
+        if y is None:
+            return scores
+        data_loss, dscores = self.loss_layer.loss(scores, y)
+        reached = self.backward(dscores, caches)
+        loss, grads = data_loss, {}
+        for name, w in self.params.items():
+            grads[name] = reached.get(name, np.zeros_like(w))
+            if self.decay[name]:
+                loss += 0.5 * self.reg * float(np.sum(w * w))
+                grads[name] = grads[name] + self.reg * w
+        return loss, grads
+
+    def forward(self, X):
+        """Run every node in order; returns (values by name, caches by node name)."""
+        values, caches = {"X": X, **self.params}, {}
+        for node in self.nodes:
+            args = {a: values[r] if isinstance(r, str) else r for a, r in node.args.items()}
+            values[node.name], caches[node.name] = node.layer.forward(**args)
+        return values, caches
+
+    def backward(self, dout, caches):
+        """Gradients of every value a gradient reached, starting from dout at the output."""
+        grads = {self.output: dout}
+        for node in reversed(self.nodes):
+            if node.name not in grads:
+                continue
+            refs = node.refs()
+            needs = tuple(a for a in node.grad_args if refs.get(a) in self._differentiable)
+            if not needs:
+                continue
+            extra = {"needs": needs} if node.takes_needs and needs != node.grad_args else {}
+            local = node.layer.backward(grads[node.name], caches[node.name], **extra)
+            local = local if isinstance(local, tuple) else (local,)
+            for arg, d in zip(node.grad_args, local):
+                if arg in needs:  # sum at a fan-out, never in place
+                    ref = refs[arg]
+                    grads[ref] = grads[ref] + d if ref in grads else d
+        return grads
+
+    def _set_mode(self, mode):
+        for node in self.nodes:
+            for arg in MODE_CONFIGS:
+                if isinstance(node.args.get(arg), dict):
+                    node.args[arg]["mode"] = mode
+
+    def _names(self):
+        return {"X", *self.params, *(n.name for n in self.nodes)}
+
+    def _check_new_name(self, name):
+        if name in self._names():
+            raise ValueError(f"graph: the name {name!r} is already defined")
+
+    def _check_args(self, name, layer, args):
+        signature = inspect.signature(layer.forward).parameters
+        for arg, ref in args.items():
+            if arg not in signature:
+                raise ValueError(f"graph: {name}.{arg} is not an argument of "
+                                 f"{layer.__name__}.forward (its arguments: {', '.join(signature)})")
+            if isinstance(ref, str) and ref not in self._names():
+                raise ValueError(f"graph: {name}.{arg} reads {ref!r}, which is not defined yet")
+        for arg, p in signature.items():
+            if p.default is p.empty and p.kind is p.POSITIONAL_OR_KEYWORD and arg not in args:
+                raise ValueError(f"graph: {name} does not bind {layer.__name__}.forward's "
+                                 f"argument {arg!r}")

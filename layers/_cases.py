@@ -12,11 +12,37 @@ def _off_kinks(rng, shape, margin=0.1):
     return x + np.sign(x) * margin
 
 
+def _hinge_scores(rng, N, C):
+    """Class scores and labels whose svm margins x_j - x_y + 1 stay 0.3 or more from 0.
+
+    Integer scores with the true class raised by 0.5 put every margin at an integer
+    minus 0.5; noise of at most 0.1 per score moves it by at most 0.2.
+    """
+    y = rng.integers(0, C, size=N)
+    x = rng.integers(-2, 3, size=(N, C)) + rng.uniform(-0.1, 0.1, size=(N, C))
+    x[np.arange(N), y] += 0.5
+    return x, y
+
+
 CASES = {
     "affine": lambda rng: ((rng.standard_normal((3, 2, 5)), rng.standard_normal((10, 7)),
                             rng.standard_normal(7)), {}),
     "relu": lambda rng: ((_off_kinks(rng, (4, 5)),), {}),
     "softmax": lambda rng: ((rng.standard_normal((5, 7)), rng.integers(0, 7, size=5)), {}),
+    "leaky_relu": lambda rng: ((_off_kinks(rng, (4, 5)),), {"alpha": 0.1}),
+    "sigmoid": lambda rng: ((3 * rng.standard_normal((3, 5)),), {}),
+    "tanh": lambda rng: ((2 * rng.standard_normal((3, 5)),), {}),
+    "dropout": lambda rng: ((rng.standard_normal((4, 7)),),
+                            {"dropout_param": {"mode": "train", "p": 0.6, "seed": 1}}),
+    # Running statistics included, so the same case also checks mode 'test'.
+    "batchnorm": lambda rng: ((2 + 3 * rng.standard_normal((5, 3)), rng.standard_normal(3),
+                               rng.standard_normal(3)),
+                              {"bn_param": {"mode": "train", "running_mean": rng.standard_normal(3),
+                                            "running_var": rng.uniform(0.5, 2, size=3)}}),
+    "layernorm": lambda rng: ((2 + 3 * rng.standard_normal((3, 5)), rng.standard_normal(5),
+                               rng.standard_normal(5)), {"ln_param": {}}),
+    "svm": lambda rng: (_hinge_scores(rng, 5, 4), {}),
+    "add": lambda rng: ((rng.standard_normal((3, 4)), rng.standard_normal((3, 4))), {}),
 }
 
 

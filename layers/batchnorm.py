@@ -1,0 +1,67 @@
+"""Batch normalization over the batch, one mean and variance per feature:
+
+    x_hat = (x - mean) / sqrt(var + eps),   out = gamma * x_hat + beta
+
+Train mode uses the batch mean and the biased batch variance (dividing by N), and
+updates the running statistics in bn_param:
+    running = momentum * running + (1 - momentum) * batch statistic.
+Test mode normalizes with the running statistics instead.
+
+Local gradients (train mode; the mean and var depend on x too), with
+inv_std = 1 / sqrt(var + eps):
+    dbeta = sum over N of dout,   dgamma = sum over N of dout * x_hat,
+    dx = gamma * inv_std / N * (N * dout - dbeta - x_hat * dgamma).
+In test mode mean and var are constants:  dx = dout * gamma * inv_std.
+Shapes: x (N, D); gamma, beta, running_mean, running_var (D,); out and dx (N, D).
+
+bn_param: 'mode' 'train' (default) or 'test'; 'eps' (1e-5); 'momentum' (0.9);
+'running_mean' and 'running_var', created (zeros and ones) when absent and
+replaced in the dict by every train-mode call.
+"""
+import numpy as np
+from layers._checks import check_array, check_config, check_mode, check_shape
+
+INPUTS = ("x",)
+PARAMS = ("gamma", "beta")
+KNOWN_KEYS = ("mode", "eps", "momentum", "running_mean", "running_var")
+
+
+def forward(x, gamma, beta, bn_param):
+    check_array("batchnorm", "x", x, ndim=2)
+    D = x.shape[1]
+    for name, value in (("gamma", gamma), ("beta", beta)):
+        check_array("batchnorm", name, value, ndim=1)
+        check_shape("batchnorm", name, value, (D,))
+    check_config("batchnorm", "bn_param", bn_param, known=KNOWN_KEYS)
+    mode = check_mode("batchnorm", "bn_param", bn_param)
+    # Plain Python floats, so that a float32 x stays float32 (numpy scalars would promote).
+    eps = float(bn_param.get("eps", 1e-5))
+    momentum = float(bn_param.get("momentum", 0.9))
+    running_mean = bn_param.setdefault("running_mean", np.zeros(D, dtype=x.dtype))
+    running_var = bn_param.setdefault("running_var", np.ones(D, dtype=x.dtype))
+    for name, value in (("running_mean", running_mean), ("running_var", running_var)):
+        check_array("batchnorm", f"bn_param['{name}']", value, ndim=1)
+        check_shape("batchnorm", f"bn_param['{name}']", value, (D,))
+
+    if mode == "train":
+        mean, var = x.mean(axis=0), x.var(axis=0)  # var divides by N: the biased variance
+        bn_param["running_mean"] = momentum * running_mean + (1 - momentum) * mean
+        bn_param["running_var"] = momentum * running_var + (1 - momentum) * var
+    else:
+        mean, var = running_mean.astype(x.dtype), running_var.astype(x.dtype)
+    inv_std = 1 / np.sqrt(var + eps)  # eps inside the root keeps a constant feature finite
+    x_hat = (x - mean) * inv_std
+    out = gamma * x_hat + beta
+    return out, (x_hat, gamma, inv_std, mode)
+
+
+def backward(dout, cache):
+    x_hat, gamma, inv_std, mode = cache
+    dbeta = dout.sum(axis=0)
+    dgamma = (dout * x_hat).sum(axis=0)
+    if mode == "test":
+        return dout * (gamma * inv_std), dgamma, dbeta
+    # The compact form of the chain through x_hat, var and mean (cs231n's "alt" backward).
+    N = dout.shape[0]
+    dx = (gamma * inv_std / N) * (N * dout - dbeta - x_hat * dgamma)
+    return dx, dgamma, dbeta

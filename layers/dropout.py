@@ -1,0 +1,50 @@
+"""Inverted dropout:  out = x * mask / p  in train mode,  out = x  in test mode.
+
+Each unit is KEPT with probability p (mask = 1) and zeroed otherwise. Dividing by
+p at train time keeps the expected value of every unit, E[out] = x, so test time
+needs no rescaling.
+
+Local gradient:  d out/d x = mask / p in train mode (1 in test mode),  so
+    dx = dout * mask / p.
+Shapes: x any shape; out and dx like x. The dtype of x is kept.
+
+dropout_param: 'p' (required) the probability of KEEPING a unit, in (0, 1];
+'mode' 'train' (default) or 'test'; 'seed' (optional) seeds the mask: with a seed,
+every call draws the same mask (gradient checks need that).
+"""
+import numpy as np
+from layers._checks import check_array, check_config, check_mode, fail
+
+INPUTS = ("x",)
+PARAMS = ()
+
+
+def forward(x, dropout_param):
+    check_array("dropout", "x", x)
+    check_config("dropout", "dropout_param", dropout_param, known=("mode", "p", "seed"),
+                 required=("p",))
+    mode = check_mode("dropout", "dropout_param", dropout_param)
+    p = _keep_probability(dropout_param["p"])
+    if mode == "test":
+        return x, None
+    rng = np.random.default_rng(dropout_param.get("seed"))
+    # The mask holds 0 or 1/p, in x's dtype, so that x * mask stays float32 for float32 x.
+    mask = ((rng.random(x.shape) < p) / p).astype(x.dtype)
+    return x * mask, mask
+
+
+def backward(dout, cache):
+    mask = cache
+    if mask is None:  # test mode: the identity
+        return dout
+    return dout * mask
+
+
+def _keep_probability(p):
+    if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)):
+        fail("dropout", f"dropout_param['p'] (the probability of keeping a unit) must be "
+                        f"a number, got {p!r}", TypeError)
+    if not 0 < p <= 1:
+        fail("dropout", f"dropout_param['p'] is the probability of KEEPING a unit, "
+                        f"got {p} but expected 0 < p <= 1 (p = 1 keeps every unit)")
+    return p

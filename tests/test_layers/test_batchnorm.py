@@ -1,0 +1,101 @@
+import numpy as np
+import pytest
+
+from layers import batchnorm
+from layers.gradcheck import check_layer
+
+
+def _stats(rng, D):
+    return {"running_mean": rng.standard_normal(D), "running_var": rng.uniform(0.5, 2, D)}
+
+
+# Not N = 2 in train mode: two rows normalize to -1 and +1 whatever x is, so dx is ~eps.
+@pytest.mark.parametrize("mode, shape", [("train", (7, 1)), ("train", (4, 5)), ("train", (3, 2)),
+                                         ("test", (1, 3)), ("test", (6, 4))])
+def test_gradients_on_awkward_shapes(rng, mode, shape):
+    N, D = shape
+    x = 2 + 3 * rng.standard_normal(shape)
+    gamma, beta = rng.standard_normal(D), rng.standard_normal(D)
+    report = check_layer(batchnorm, x, gamma, beta, {"mode": mode, **_stats(rng, D)})
+    assert report.ok and max(report.errors.values()) < 1e-7, str(report)
+
+
+def test_train_output_has_zero_mean_unit_std_per_feature(rng):
+    x = 5 + 4 * rng.standard_normal((50, 3))
+    out, _ = batchnorm.forward(x, np.ones(3), np.zeros(3), {"mode": "train"})
+    np.testing.assert_allclose(out.mean(axis=0), 0, atol=1e-12)
+    np.testing.assert_allclose(out.std(axis=0), 1, rtol=1e-5)  # eps shrinks it a hair
+    gamma, beta = np.array([2.0, -0.5, 3.0]), np.array([1.0, 0.0, -2.0])
+    out, _ = batchnorm.forward(x, gamma, beta, {"mode": "train"})
+    np.testing.assert_allclose(out.mean(axis=0), beta, atol=1e-12)
+    np.testing.assert_allclose(out.std(axis=0), np.abs(gamma), rtol=1e-5)
+
+
+def test_running_statistics_follow_the_momentum_formula(rng):
+    bn_param = {"mode": "train", "momentum": 0.8}
+    mean, var = np.zeros(4), np.ones(4)  # the starting values when the dict has none
+    for _ in range(3):
+        x = 1 + 2 * rng.standard_normal((10, 4))
+        batchnorm.forward(x, np.ones(4), np.zeros(4), bn_param)
+        # The biased batch variance: divide by N, not N - 1.
+        batch_mean = [sum(x[n, d] for n in range(10)) / 10 for d in range(4)]
+        batch_var = [sum((x[n, d] - batch_mean[d]) ** 2 for n in range(10)) / 10 for d in range(4)]
+        mean = 0.8 * mean + 0.2 * np.array(batch_mean)
+        var = 0.8 * var + 0.2 * np.array(batch_var)
+        np.testing.assert_allclose(bn_param["running_mean"], mean, rtol=1e-12)
+        np.testing.assert_allclose(bn_param["running_var"], var, rtol=1e-12)
+
+
+def test_default_momentum_is_nine_tenths(rng):
+    x = rng.standard_normal((6, 2))
+    bn_param = {}
+    batchnorm.forward(x, np.ones(2), np.zeros(2), bn_param)
+    np.testing.assert_allclose(bn_param["running_mean"], 0.1 * x.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(bn_param["running_var"], 0.9 + 0.1 * x.var(axis=0), rtol=1e-12)
+
+
+def test_test_mode_normalizes_with_running_statistics_and_keeps_them(rng):
+    stats = _stats(rng, 3)
+    bn_param = {"mode": "test", "eps": 1e-3, **{k: v.copy() for k, v in stats.items()}}
+    x, gamma, beta = rng.standard_normal((4, 3)), rng.standard_normal(3), rng.standard_normal(3)
+    dout = rng.standard_normal((4, 3))
+    out, cache = batchnorm.forward(x, gamma, beta, bn_param)
+    dx, dgamma, dbeta = batchnorm.backward(dout, cache)
+    std = np.sqrt(stats["running_var"] + 1e-3)
+    np.testing.assert_allclose(out, gamma * (x - stats["running_mean"]) / std + beta, rtol=1e-12)
+    np.testing.assert_allclose(dx, dout * gamma / std, rtol=1e-12)
+    np.testing.assert_allclose(dgamma, (dout * (x - stats["running_mean"]) / std).sum(axis=0))
+    np.testing.assert_allclose(dbeta, dout.sum(axis=0))
+    for key in stats:
+        np.testing.assert_array_equal(bn_param[key], stats[key])
+
+
+def test_test_mode_after_training_uses_the_learned_statistics(rng):
+    bn_param = {"mode": "train", "momentum": 0.5}
+    for _ in range(30):
+        batchnorm.forward(3 + 2 * rng.standard_normal((200, 2)), np.ones(2), np.zeros(2), bn_param)
+    bn_param["mode"] = "test"
+    x = 3 + 2 * rng.standard_normal((2000, 2))
+    out, _ = batchnorm.forward(x, np.ones(2), np.zeros(2), bn_param)
+    np.testing.assert_allclose(out.mean(axis=0), 0, atol=0.15)
+    np.testing.assert_allclose(out.std(axis=0), 1, atol=0.1)
+
+
+def test_config_and_shape_errors(rng):
+    x, gamma, beta = rng.standard_normal((4, 3)), np.ones(3), np.zeros(3)
+    with pytest.raises(ValueError, match=r"batchnorm: bn_param has unknown key 'momentun' \(known: "
+                                         r"eps, mode, momentum, running_mean, running_var\)"):
+        batchnorm.forward(x, gamma, beta, {"momentun": 0.9})
+    with pytest.raises(ValueError, match="batchnorm: bn_param has mode 'eval' but expected"):
+        batchnorm.forward(x, gamma, beta, {"mode": "eval"})
+    with pytest.raises(ValueError, match=r"batchnorm: x has 3 dimensions \(4, 3, 1\) but expected 2"):
+        batchnorm.forward(x[..., None], gamma, beta, {})
+    with pytest.raises(ValueError, match=r"batchnorm: gamma has shape \(2,\) but expected \(3\)"):
+        batchnorm.forward(x, np.ones(2), beta, {})
+    with pytest.raises(ValueError, match=r"batchnorm: bn_param\['running_var'\] has shape \(4,\) "
+                                         r"but expected \(3\)"):
+        batchnorm.forward(x, gamma, beta, {"mode": "test", "running_var": np.ones(4)})
+    with pytest.raises(TypeError, match="batchnorm: x must be a float array, got dtype int64"):
+        batchnorm.forward(np.ones((4, 3), dtype=np.int64), gamma, beta, {})
+    with pytest.raises(TypeError, match="batchnorm: bn_param must be a dict, got NoneType"):
+        batchnorm.forward(x, gamma, beta, None)

@@ -1,0 +1,62 @@
+import numpy as np
+import pytest
+
+from layers import batchnorm, layernorm
+from layers.gradcheck import check_layer
+
+
+@pytest.mark.parametrize("shape", [(1, 5), (4, 3), (3, 7)])
+def test_gradients_on_awkward_shapes(rng, shape):
+    x = 2 + 3 * rng.standard_normal(shape)
+    gamma, beta = rng.standard_normal(shape[1]), rng.standard_normal(shape[1])
+    report = check_layer(layernorm, x, gamma, beta, {"eps": 1e-5})
+    assert report.ok and max(report.errors.values()) < 1e-7, str(report)
+
+
+def test_each_row_has_zero_mean_unit_std(rng):
+    x = 5 + 4 * rng.standard_normal((3, 40))
+    out, _ = layernorm.forward(x, np.ones(40), np.zeros(40), {})
+    np.testing.assert_allclose(out.mean(axis=1), 0, atol=1e-12)
+    np.testing.assert_allclose(out.std(axis=1), 1, rtol=1e-5)
+
+
+def test_matches_the_definition_row_by_row(rng):
+    x, gamma, beta = rng.standard_normal((3, 4)), rng.standard_normal(4), rng.standard_normal(4)
+    out, _ = layernorm.forward(x, gamma, beta, {"eps": 1e-3})
+    for n in range(3):
+        mean = sum(x[n]) / 4
+        var = sum((v - mean) ** 2 for v in x[n]) / 4
+        np.testing.assert_allclose(out[n], gamma * (x[n] - mean) / np.sqrt(var + 1e-3) + beta,
+                                   rtol=1e-12)
+
+
+def test_is_batchnorm_of_the_transpose(rng):
+    """Same formula, axes swapped: the gradients must agree too."""
+    x, dout = rng.standard_normal((3, 6)), rng.standard_normal((3, 6))
+    ln_out, ln_cache = layernorm.forward(x, np.ones(6), np.zeros(6), {})
+    bn_out, bn_cache = batchnorm.forward(x.T, np.ones(3), np.zeros(3), {})
+    np.testing.assert_allclose(ln_out, bn_out.T, rtol=1e-12)
+    np.testing.assert_allclose(layernorm.backward(dout, ln_cache)[0],
+                               batchnorm.backward(dout.T, bn_cache)[0].T, rtol=1e-10, atol=1e-14)
+
+
+def test_train_and_test_mode_agree(rng):
+    x = rng.standard_normal((2, 5))
+    train, _ = layernorm.forward(x, np.ones(5), np.zeros(5), {"mode": "train"})
+    test, _ = layernorm.forward(x, np.ones(5), np.zeros(5), {"mode": "test"})
+    np.testing.assert_array_equal(train, test)
+
+
+def test_config_and_shape_errors(rng):
+    x, gamma, beta = rng.standard_normal((4, 3)), np.ones(3), np.zeros(3)
+    with pytest.raises(ValueError, match=r"layernorm: ln_param has unknown key 'momentum' "
+                                         r"\(known: eps, mode\)"):
+        layernorm.forward(x, gamma, beta, {"momentum": 0.9})
+    with pytest.raises(ValueError, match="layernorm: ln_param has mode 'eval' but expected"):
+        layernorm.forward(x, gamma, beta, {"mode": "eval"})
+    with pytest.raises(ValueError, match=r"layernorm: x has 1 dimensions \(3,\) but expected 2"):
+        layernorm.forward(x[0], gamma, beta, {})
+    with pytest.raises(ValueError, match=r"layernorm: beta has shape \(4,\) but expected \(3\)"):
+        layernorm.forward(x, gamma, np.zeros(4), {})
+    with pytest.raises(TypeError, match="layernorm: gamma must be a float array, got dtype object"):
+        layernorm.forward(x, np.ones(3, dtype=object), beta, {})

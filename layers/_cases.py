@@ -24,6 +24,17 @@ def _hinge_scores(rng, N, C):
     return x, y
 
 
+def _recurrent_args(rng, gates, N=3, T=4, D=5, H=6):
+    """x, h0, Wx, Wh, b of a recurrent layer with `gates` blocks of H columns.
+
+    Weights scaled by 0.5 keep the gates away from saturation, where every
+    gradient is tiny and a wrong one would hide.
+    """
+    return (rng.standard_normal((N, T, D)), rng.standard_normal((N, H)),
+            0.5 * rng.standard_normal((D, gates * H)), 0.5 * rng.standard_normal((H, gates * H)),
+            0.5 * rng.standard_normal(gates * H))
+
+
 CASES = {
     "affine": lambda rng: ((rng.standard_normal((3, 2, 5)), rng.standard_normal((10, 7)),
                             rng.standard_normal(7)), {}),
@@ -43,6 +54,16 @@ CASES = {
                                rng.standard_normal(5)), {"ln_param": {}}),
     "svm": lambda rng: (_hinge_scores(rng, 5, 4), {}),
     "add": lambda rng: ((rng.standard_normal((3, 4)), rng.standard_normal((3, 4))), {}),
+    "rnn": lambda rng: (_recurrent_args(rng, gates=1), {}),
+    "lstm": lambda rng: (_recurrent_args(rng, gates=4), {}),
+    "gru": lambda rng: (_recurrent_args(rng, gates=3), {}),
+    # 12 ids from 7 words: some repeat, so the scatter-add of dW is exercised.
+    "embedding": lambda rng: ((rng.integers(0, 7, size=(3, 4)), rng.standard_normal((7, 5))), {}),
+    "temporal_affine": lambda rng: ((rng.standard_normal((3, 4, 5)), rng.standard_normal((5, 6)),
+                                     rng.standard_normal(6)), {}),
+    "temporal_softmax": lambda rng: ((rng.standard_normal((3, 4, 7)),
+                                      rng.integers(0, 7, size=(3, 4))),
+                                     {"mask": rng.random((3, 4)) > 0.3}),
 }
 
 

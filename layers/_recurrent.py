@@ -1,0 +1,44 @@
+"""Helpers shared by the recurrent layers (rnn, lstm, gru): argument checks and
+the gate nonlinearity, so each layer module holds only its own arithmetic.
+"""
+import numpy as np
+from layers._checks import check_array, fail
+
+
+def sigmoid(a):
+    """1 / (1 + exp(-a)), computed as 0.5 * tanh(a / 2) + 0.5.
+
+    The two are equal; the tanh form never overflows (exp(-a) does for a < -88
+    in float32) and keeps the dtype of `a`. It is also several times faster
+    than scipy.special.expit on the small arrays of one time step.
+    """
+    return 0.5 * np.tanh(0.5 * a) + 0.5
+
+
+def check_recurrent_args(layer, x, h, Wx, Wh, b, gates, step=False, h_name="h0"):
+    """Check x, the hidden state h and the weights of a recurrent layer; return (D, H).
+
+    A sequence call has x (N, T, D) and h (N, H); a step call (step=True) has
+    x (N, D). Wx must be (D, gates*H), Wh (H, gates*H) and b (gates*H,).
+    """
+    check_array(layer, "x", x, ndim=2 if step else 3)
+    check_array(layer, h_name, h, ndim=2)
+    check_array(layer, "Wx", Wx, ndim=2)
+    check_array(layer, "Wh", Wh, ndim=2)
+    check_array(layer, "b", b, ndim=1)
+    if not step and x.shape[1] == 0:
+        fail(layer, f"x has no time steps (shape {x.shape}, T = 0); a sequence needs T >= 1")
+    N, D, H = x.shape[0], x.shape[-1], h.shape[1]
+    if h.shape[0] != N:
+        fail(layer, f"{h_name} has shape {h.shape} but x has shape {x.shape}: "
+                    f"both need the same batch size N")
+    why = f"x has D = {D} features and {h_name} has H = {H} units"
+    _expect_shape(layer, "Wx", Wx, (D, gates * H), why)
+    _expect_shape(layer, "Wh", Wh, (H, gates * H), why)
+    _expect_shape(layer, "b", b, (gates * H,), why)
+    return D, H
+
+
+def _expect_shape(layer, name, array, expected, why):
+    if array.shape != expected:
+        fail(layer, f"{name} has shape {array.shape} but expected {expected} ({why})")

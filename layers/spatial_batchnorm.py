@@ -1,0 +1,93 @@
+"""Spatial batch normalization: batchnorm with one mean and variance per CHANNEL,
+taken over the batch and every pixel (M = N*H*W values per channel):
+
+    mean[c] = 1/M sum over n, y, z of x[n, c, y, z]
+    var[c]  = 1/M sum over n, y, z of (x[n, c, y, z] - mean[c])**2       (biased)
+    x_hat   = (x - mean[c]) / sqrt(var[c] + eps)
+    out     = gamma[c] * x_hat + beta[c]
+
+In 'test' mode mean and var are the running statistics from bn_param, updated in
+every 'train' forward as  running = momentum * running + (1 - momentum) * batch_stat.
+
+Local gradients (sums over n, y, z):
+    dbeta[c]  = sum dout,   dgamma[c] = sum dout * x_hat
+    train:  dx = gamma[c] / sqrt(var[c] + eps) * (dout - (dbeta[c] + x_hat * dgamma[c]) / M)
+            (mean and var depend on x, which takes those two averages out of dout)
+    test:   dx = gamma[c] / sqrt(var[c] + eps) * dout   (the statistics are constants)
+
+Shapes: x (N, C, H, W); gamma, beta (C,); bn_param {'mode': 'train'|'test',
+'eps': 1e-5, 'momentum': 0.9, 'running_mean': (C,), 'running_var': (C,)}, the
+running statistics created (zeros and ones) when absent and replaced in the dict by
+every train-mode call, as in layers/batchnorm.py; out and dx like x. Reductions run over axes (0, 2, 3) of x directly, ~3x faster
+than transposing x to (N*H*W, C) and calling the 2-D batchnorm.
+"""
+import numpy as np
+from layers._checks import check_array, check_config, check_mode, check_shape
+
+INPUTS = ("x",)
+PARAMS = ("gamma", "beta")
+
+BN_KEYS = ("mode", "eps", "momentum", "running_mean", "running_var")
+AXES = (0, 2, 3)
+
+
+def _per_channel(v):
+    """A (C,) vector shaped (C, 1, 1), to broadcast along the channels of (N, C, H, W)."""
+    return v.reshape(-1, 1, 1)
+
+
+def _check(x, gamma, beta, bn_param):
+    """Validate the arguments; returns the mode."""
+    check_array("spatial_batchnorm", "x", x, ndim=4)
+    C = x.shape[1]
+    for name, param in (("gamma", gamma), ("beta", beta)):
+        check_array("spatial_batchnorm", name, param, ndim=1)
+        check_shape("spatial_batchnorm", name, param, (C,))
+    check_config("spatial_batchnorm", "bn_param", bn_param, BN_KEYS)
+    return check_mode("spatial_batchnorm", "bn_param", bn_param)
+
+
+def _running_stats(bn_param, x):
+    """(running_mean, running_var) from bn_param, created as zeros and ones when absent."""
+    C = x.shape[1]
+    running_mean = bn_param.setdefault("running_mean", np.zeros(C, dtype=x.dtype))
+    running_var = bn_param.setdefault("running_var", np.ones(C, dtype=x.dtype))
+    for key, value in (("running_mean", running_mean), ("running_var", running_var)):
+        check_array("spatial_batchnorm", f"bn_param[{key!r}]", value, ndim=1)
+        check_shape("spatial_batchnorm", f"bn_param[{key!r}]", value, (C,))
+    return running_mean, running_var
+
+
+def forward(x, gamma, beta, bn_param):
+    mode = _check(x, gamma, beta, bn_param)
+    # Plain Python floats, so that a float32 x stays float32 (numpy scalars would promote).
+    eps = float(bn_param.get("eps", 1e-5))
+    momentum = float(bn_param.get("momentum", 0.9))
+    running_mean, running_var = _running_stats(bn_param, x)
+    if mode == "train":
+        mean = x.mean(axis=AXES)
+        centered = x - _per_channel(mean)
+        var = np.mean(centered * centered, axis=AXES)  # biased: divides by M
+        bn_param["running_mean"] = momentum * running_mean + (1 - momentum) * mean
+        bn_param["running_var"] = momentum * running_var + (1 - momentum) * var
+    else:
+        mean, var = running_mean.astype(x.dtype), running_var.astype(x.dtype)
+        centered = x - _per_channel(mean)
+    inv_std = 1 / np.sqrt(var + eps)
+    x_hat = centered
+    x_hat *= _per_channel(inv_std)  # centered is a fresh array: normalize it in place
+    out = _per_channel(gamma) * x_hat + _per_channel(beta)
+    return out, (x_hat, gamma, inv_std, mode)
+
+
+def backward(dout, cache):
+    x_hat, gamma, inv_std, mode = cache
+    dbeta = dout.sum(axis=AXES)
+    dgamma = np.sum(dout * x_hat, axis=AXES)
+    scale = _per_channel(gamma * inv_std)
+    if mode == "test":
+        return dout * scale, dgamma, dbeta
+    M = dout.size // dout.shape[1]
+    dx = dout - (_per_channel(dbeta / M) + x_hat * _per_channel(dgamma / M))
+    dx *= scale
+    return dx, dgamma, dbeta

@@ -1,0 +1,64 @@
+"""Spatial group normalization: the C channels are split into G groups of C/G
+consecutive channels, and each image normalizes each group over its channels and
+pixels (M = C/G * H * W values), then scales and shifts per channel:
+
+    mean[n, g] = 1/M sum over the group's (c, y, z) of x[n, c, y, z]
+    var[n, g]  = 1/M sum of (x[n, c, y, z] - mean[n, g])**2               (biased)
+    x_hat      = (x - mean[n, g]) / sqrt(var[n, g] + eps)
+    out        = gamma[c] * x_hat + beta[c]
+
+The statistics belong to one image, so train and test mode compute the same thing.
+
+Local gradients, with dx_hat = gamma[c] * dout and sums over one (n, g) group:
+    dbeta = sum over n, y, z of dout,   dgamma = sum over n, y, z of dout * x_hat
+    dx = 1/sqrt(var[n, g] + eps) * (dx_hat - (sum dx_hat + x_hat * sum dx_hat * x_hat) / M)
+
+Shapes: x (N, C, H, W); gamma, beta (1, C, 1, 1); G an int dividing C;
+gn_param {'eps': 1e-5} ('mode' is accepted and ignored); out and dx like x.
+"""
+import numpy as np
+from layers._checks import check_array, check_config, check_positive_int, check_shape, fail
+
+INPUTS = ("x",)
+PARAMS = ("gamma", "beta")
+
+GN_KEYS = ("mode", "eps")
+
+
+def _check(x, gamma, beta, G, gn_param):
+    check_array("spatial_groupnorm", "x", x, ndim=4)
+    C = x.shape[1]
+    for name, param in (("gamma", gamma), ("beta", beta)):
+        check_array("spatial_groupnorm", name, param, ndim=4)
+        check_shape("spatial_groupnorm", name, param, (1, C, 1, 1))
+    check_positive_int("spatial_groupnorm", "G", G)
+    if C % G:
+        fail("spatial_groupnorm", f"G = {G} does not divide the {C} channels of x "
+                                  f"(shape {x.shape}), but it must")
+    check_config("spatial_groupnorm", "gn_param", gn_param, GN_KEYS)
+
+
+def forward(x, gamma, beta, G, gn_param):
+    _check(x, gamma, beta, G, gn_param)
+    groups = x.reshape(x.shape[0], G, -1)  # (N, G, M): one row per image and group
+    mean = groups.mean(axis=2, keepdims=True)
+    centered = groups - mean
+    var = np.mean(centered * centered, axis=2, keepdims=True)
+    inv_std = (1 / np.sqrt(var + gn_param.get("eps", 1e-5))).astype(x.dtype)
+    x_hat = (centered * inv_std).reshape(x.shape)
+    out = gamma * x_hat + beta
+    return out, (x_hat, gamma, inv_std)
+
+
+def backward(dout, cache):
+    x_hat, gamma, inv_std = cache
+    N, G = inv_std.shape[:2]
+    dbeta = dout.sum(axis=(0, 2, 3), keepdims=True)
+    dgamma = np.sum(dout * x_hat, axis=(0, 2, 3), keepdims=True)
+    dx_hat = (gamma * dout).reshape(N, G, -1)
+    x_hat_groups = x_hat.reshape(N, G, -1)
+    M = x_hat_groups.shape[2]
+    mean_dx_hat = dx_hat.sum(axis=2, keepdims=True) / M
+    mean_dx_hat_x_hat = np.sum(dx_hat * x_hat_groups, axis=2, keepdims=True) / M
+    dx = inv_std * (dx_hat - mean_dx_hat - x_hat_groups * mean_dx_hat_x_hat)
+    return dx.reshape(x_hat.shape), dgamma, dbeta

@@ -1,0 +1,86 @@
+import numpy as np
+import pytest
+
+from layers import batchnorm, spatial_batchnorm
+from layers.gradcheck import check_layer
+
+
+def _args(rng, shape=(3, 4, 5, 3)):
+    C = shape[1]
+    x = 2 + 3 * rng.standard_normal(shape)
+    return x, rng.standard_normal(C), rng.standard_normal(C)
+
+
+def _rows(x):
+    """(N, C, H, W) -> (N*H*W, C): one row per pixel, as the 2-D batchnorm sees it."""
+    return x.transpose(0, 2, 3, 1).reshape(-1, x.shape[1])
+
+
+def _images(rows, shape):
+    N, C, H, W = shape
+    return rows.reshape(N, H, W, C).transpose(0, 3, 1, 2)
+
+
+@pytest.mark.parametrize("mode", ["train", "test"])
+def test_matches_batchnorm_on_pixels_as_rows(rng, mode):
+    x, gamma, beta = _args(rng)
+    stats = {"running_mean": rng.standard_normal(4), "running_var": rng.uniform(0.5, 2, 4)}
+    bn_param = {"mode": mode, "momentum": 0.8, **stats}
+    flat_param = {"mode": mode, "momentum": 0.8, **stats}
+    out, cache = spatial_batchnorm.forward(x, gamma, beta, bn_param)
+    out_flat, cache_flat = batchnorm.forward(_rows(x), gamma, beta, flat_param)
+    np.testing.assert_allclose(out, _images(out_flat, x.shape), rtol=1e-12, atol=1e-12)
+    for key in ("running_mean", "running_var"):
+        np.testing.assert_allclose(bn_param[key], flat_param[key], rtol=1e-12)
+    dout = rng.standard_normal(x.shape)
+    dx, dgamma, dbeta = spatial_batchnorm.backward(dout, cache)
+    dx_flat, dgamma_flat, dbeta_flat = batchnorm.backward(_rows(dout), cache_flat)
+    np.testing.assert_allclose(dx, _images(dx_flat, x.shape), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(dgamma, dgamma_flat, rtol=1e-12)
+    np.testing.assert_allclose(dbeta, dbeta_flat, rtol=1e-12)
+
+
+def test_train_mode_normalizes_each_channel_and_updates_running_stats(rng):
+    x, _, _ = _args(rng)
+    bn_param = {}
+    out, _ = spatial_batchnorm.forward(x, np.ones(4), np.zeros(4), bn_param)
+    np.testing.assert_allclose(out.mean(axis=(0, 2, 3)), 0, atol=1e-12)
+    np.testing.assert_allclose(out.var(axis=(0, 2, 3)), 1, rtol=1e-4)
+    # From zeros and ones, one step with the default momentum 0.9.
+    np.testing.assert_allclose(bn_param["running_mean"], 0.1 * x.mean(axis=(0, 2, 3)))
+    np.testing.assert_allclose(bn_param["running_var"], 0.9 + 0.1 * x.var(axis=(0, 2, 3)))
+
+
+@pytest.mark.parametrize("mode", ["train", "test"])
+@pytest.mark.parametrize("shape", [(3, 4, 5, 3), (1, 2, 3, 7)])
+def test_gradients(rng, shape, mode):
+    x, gamma, beta = _args(rng, shape)
+    C = shape[1]
+    bn_param = {"mode": mode, "running_mean": rng.standard_normal(C),
+                "running_var": rng.uniform(0.5, 2, C)}
+    report = check_layer(spatial_batchnorm, x, gamma, beta, bn_param)
+    assert report.ok, str(report)
+
+
+def test_float32_kept(rng):
+    x, gamma, beta = (a.astype(np.float32) for a in _args(rng))
+    bn_param = {}
+    out, cache = spatial_batchnorm.forward(x, gamma, beta, bn_param)
+    assert out.dtype == np.float32 and bn_param["running_var"].dtype == np.float32
+    assert all(g.dtype == np.float32 for g in spatial_batchnorm.backward(out, cache))
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"gamma": np.ones(3)}, r"spatial_batchnorm: gamma has shape \(3,\) but expected \(4\)"),
+    ({"beta": np.ones((1, 4, 1, 1))}, r"spatial_batchnorm: beta has 4 dimensions"),
+    ({"x": np.ones((4, 5, 3))}, r"spatial_batchnorm: x has 3 dimensions"),
+    ({"bn_param": {"mode": "eval"}}, r"spatial_batchnorm: bn_param has mode 'eval'"),
+    ({"bn_param": {"momentun": 0.9}}, r"spatial_batchnorm: bn_param has unknown key 'momentun'"),
+    ({"bn_param": {"running_mean": np.zeros(3)}},
+     r"spatial_batchnorm: bn_param\['running_mean'\] has shape \(3,\) but expected \(4\)"),
+])
+def test_bad_arguments(rng, change, message):
+    x, gamma, beta = _args(rng)
+    args = {"x": x, "gamma": gamma, "beta": beta, "bn_param": {}, **change}
+    with pytest.raises(ValueError, match=message):
+        spatial_batchnorm.forward(**args)

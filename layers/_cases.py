@@ -24,6 +24,11 @@ def _hinge_scores(rng, N, C):
     return x, y
 
 
+def _well_separated(rng, shape, gap=0.1):
+    """Distinct values at least `gap` apart in random order, so max_pool has no ties."""
+    return gap * rng.permutation(int(np.prod(shape))).reshape(shape).astype(np.float64)
+
+
 def _recurrent_args(rng, gates, N=3, T=4, D=5, H=6):
     """x, h0, Wx, Wh, b of a recurrent layer with `gates` blocks of H columns.
 
@@ -54,6 +59,19 @@ CASES = {
                                rng.standard_normal(5)), {"ln_param": {}}),
     "svm": lambda rng: (_hinge_scores(rng, 5, 4), {}),
     "add": lambda rng: ((rng.standard_normal((3, 4)), rng.standard_normal((3, 4))), {}),
+    "conv": lambda rng: ((rng.standard_normal((2, 3, 7, 6)), rng.standard_normal((4, 3, 3, 2)),
+                          rng.standard_normal(4)), {"conv_param": {"stride": 2, "pad": 1}}),
+    # Overlapping 3x3 windows, stride 2, over well-separated values: no ties, no kinks.
+    "max_pool": lambda rng: ((_well_separated(rng, (2, 3, 5, 7)),),
+                             {"pool_param": {"pool_height": 3, "pool_width": 3, "stride": 2}}),
+    "avg_pool": lambda rng: ((rng.standard_normal((2, 3, 5, 4)),),
+                             {"pool_param": {"pool_height": 3, "pool_width": 2, "stride": 1}}),
+    "spatial_batchnorm": lambda rng: ((2 + 3 * rng.standard_normal((3, 4, 3, 5)),
+                                       rng.standard_normal(4), rng.standard_normal(4)),
+                                      {"bn_param": {"mode": "train"}}),
+    "spatial_groupnorm": lambda rng: ((2 + 3 * rng.standard_normal((2, 6, 3, 4)),
+                                       rng.standard_normal((1, 6, 1, 1)),
+                                       rng.standard_normal((1, 6, 1, 1)), 3), {"gn_param": {}}),
     "rnn": lambda rng: (_recurrent_args(rng, gates=1), {}),
     "lstm": lambda rng: (_recurrent_args(rng, gates=4), {}),
     "gru": lambda rng: (_recurrent_args(rng, gates=3), {}),

@@ -1,1 +1,15 @@
-"""Datasets as plain numpy arrays: CIFAR-10's format, bundled digits, synthetic sets."""
+"""Datasets as plain numpy arrays: CIFAR-10's format, bundled digits, synthetic sets.
+
+    load_mnist_5k, load_digits             bundled, offline (data/bundled.py)
+    load_cifar10, get_cifar10_data,        CIFAR-10's python batches (data/cifar10.py)
+    download_cifar10
+    spiral, blobs                          synthetic 2-D sets (data/synthetic.py)
+
+Nothing here downloads anything unless you call download_cifar10.
+"""
+from data.bundled import load_digits, load_mnist_5k
+from data.cifar10 import download_cifar10, get_cifar10_data, load_cifar10
+from data.synthetic import blobs, spiral
+
+__all__ = ["load_mnist_5k", "load_digits", "load_cifar10", "get_cifar10_data",
+           "download_cifar10", "spiral", "blobs"]

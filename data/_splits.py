@@ -1,0 +1,15 @@
+"""Helpers shared by the loaders that return a dict of train/val/test splits."""
+import numpy as np
+
+SPLITS = ("train", "val", "test")
+
+
+def subtract_train_mean(data):
+    """A copy of `data` with the mean training image subtracted from every X_* split.
+
+    The mean comes from the training split only: validation and test images stand for
+    data the model has never seen, so they must not shape the preprocessing.
+    """
+    mean_image = data["X_train"].mean(axis=0, dtype=np.float64).astype(data["X_train"].dtype)
+    return {key: value - mean_image if key.startswith("X_") else value
+            for key, value in data.items()}

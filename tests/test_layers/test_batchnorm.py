@@ -88,7 +88,8 @@ def test_config_and_shape_errors(rng):
         batchnorm.forward(x, gamma, beta, {"momentun": 0.9})
     with pytest.raises(ValueError, match="batchnorm: bn_param has mode 'eval' but expected"):
         batchnorm.forward(x, gamma, beta, {"mode": "eval"})
-    with pytest.raises(ValueError, match=r"batchnorm: x has 3 dimensions \(4, 3, 1\) but expected 2"):
+    with pytest.raises(ValueError,
+                       match=r"batchnorm: x has 3 dimensions \(4, 3, 1\) but expected 2"):
         batchnorm.forward(x[..., None], gamma, beta, {})
     with pytest.raises(ValueError, match=r"batchnorm: gamma has shape \(2,\) but expected \(3\)"):
         batchnorm.forward(x, np.ones(2), beta, {})

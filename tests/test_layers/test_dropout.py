@@ -71,7 +71,8 @@ def test_keep_probability_outside_zero_one(rng, p):
 
 
 def test_keep_probability_must_be_a_number(rng):
-    with pytest.raises(TypeError, match=r"dropout: dropout_param\['p'\] .* must be a number, got '0.5'"):
+    with pytest.raises(TypeError,
+                       match=r"dropout: dropout_param\['p'\] .* must be a number, got '0.5'"):
         dropout.forward(rng.standard_normal(3), {"p": "0.5"})
 
 

@@ -52,13 +52,15 @@ def test_huge_logits_stay_finite():
 def test_nan_or_inf_scores_are_refused(rng, bad, what):
     x = rng.standard_normal((3, 4))
     x[1, 2] = bad
-    with pytest.raises(ValueError, match=rf"softmax: scores contain {what} \(first at index \(1, 2\)\)"):
+    with pytest.raises(ValueError,
+                       match=rf"softmax: scores contain {what} \(first at index \(1, 2\)\)"):
         softmax.forward(x, np.array([0, 1, 2]))
 
 
 def test_label_errors(rng):
     x = rng.standard_normal((3, 4))
-    with pytest.raises(ValueError, match=r"softmax: y holds label 4, outside the 4 classes \[0, 3\]"):
+    with pytest.raises(ValueError,
+                       match=r"softmax: y holds label 4, outside the 4 classes \[0, 3\]"):
         softmax.forward(x, np.array([0, 4, 1]))
     with pytest.raises(ValueError, match="softmax: y holds label -1, outside the 4 classes"):
         softmax.forward(x, np.array([0, -1, 1]))

@@ -52,7 +52,8 @@ def test_backward_scales_by_dloss(rng):
 def test_nan_or_inf_scores_are_refused(rng, bad, what):
     x = rng.standard_normal((3, 4))
     x[2, 0] = bad
-    with pytest.raises(ValueError, match=rf"svm: scores contain {what} \(first at index \(2, 0\)\)"):
+    with pytest.raises(ValueError,
+                       match=rf"svm: scores contain {what} \(first at index \(2, 0\)\)"):
         svm.forward(x, np.array([0, 1, 2]))
 
 

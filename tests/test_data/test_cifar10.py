@@ -32,19 +32,18 @@ def test_load_cifar10_reads_fake_batches(tmp_path, rng, key, protocol):
     np.testing.assert_array_equal(yte, written["test_batch"][1])
 
 
-def test_load_cifar10_accepts_numpy1_global_names_without_warnings(tmp_path, rng):
-    # The real batches were pickled by numpy 1 and name numpy.core.multiarray._reconstruct.
+def test_load_cifar10_reads_python2_pickles_like_the_real_files(tmp_path, rng):
+    # The real batches come from Python 2 and numpy 1: str as BINSTRING, extra keys
+    # (batch_label, filenames), and the global numpy.core.multiarray._reconstruct.
     folder = tmp_path / "batches"
-    written = write_fake_cifar(folder, rng, key=bytes, protocol=2)
-    for name in BATCH_NAMES:
-        raw = (folder / name).read_bytes()
-        assert b"numpy._core.multiarray\n" in raw
-        (folder / name).write_bytes(raw.replace(b"numpy._core.multiarray\n",
-                                                b"numpy.core.multiarray\n"))
+    written = write_fake_cifar(folder, rng, python2=True)
+    assert b"numpy.core.multiarray\n_reconstruct" in (folder / "test_batch").read_bytes()
     with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        _, _, Xte, _ = load_cifar10(folder)
+        warnings.simplefilter("error")  # numpy 2 warns when numpy.core is imported
+        Xtr, ytr, Xte, yte = load_cifar10(folder)
     np.testing.assert_array_equal(Xte, nhwc(written["test_batch"][0]))
+    np.testing.assert_array_equal(ytr[:4], written["data_batch_1"][1])
+    assert Xtr.shape == (20, 32, 32, 3)
 
 
 def test_load_cifar10_finds_the_batches_folder_inside_root(fake_cifar_folder):

@@ -13,6 +13,7 @@ The batches are python pickles, and unpickling runs whatever functions a pickle 
 So they go through `RestrictedUnpickler`, which admits only what a CIFAR-10 batch needs
 (numpy array reconstruction and bytes) and refuses everything else, e.g. `os.system`.
 """
+import codecs
 import hashlib
 import os
 import pathlib
@@ -48,7 +49,7 @@ _ALLOWED_GLOBALS = {
     ("numpy._core.multiarray", "_reconstruct"): _numpy_core("multiarray", "_reconstruct"),
     ("numpy.core.numeric", "_frombuffer"): _numpy_core("numeric", "_frombuffer"),
     ("numpy._core.numeric", "_frombuffer"): _numpy_core("numeric", "_frombuffer"),
-    ("_codecs", "encode"): __import__("codecs").encode,  # bytes in protocol-2 pickles
+    ("_codecs", "encode"): codecs.encode,  # bytes in protocol-2 pickles
 }
 
 

@@ -1,1 +1,8 @@
 """Nets: the computational graph engine and ready-made nets built on it."""
+from nets.cnn import ThreeLayerConvNet
+from nets.fc_net import FullyConnectedNet
+from nets.graph import Graph
+from nets.residual_net import ResidualNet
+from nets.two_layer_net import TwoLayerNet
+
+__all__ = ["Graph", "TwoLayerNet", "FullyConnectedNet", "ThreeLayerConvNet", "ResidualNet"]

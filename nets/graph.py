@@ -6,6 +6,9 @@ runs the calls in that order, keeping each node's cache; backward walks the list
 in reverse, where each layer multiplies the upstream gradient by its local
 gradient, and the gradients that reach one value from several consumers are
 summed:  dL/dv = sum over consumers c of dL/dv through c.
+
+The tools that only read a graph live in their own modules, behind thin methods
+here: shape inference (nets/shapes.py), summary(), draw(), save() and load().
 """
 import inspect
 
@@ -31,9 +34,10 @@ class Node:
 class Graph:
     """A net built by `param(...)` and `add(...)`; `loss(X, y)` per the model interface."""
 
-    def __init__(self, reg=0.0, loss_layer=softmax):
+    def __init__(self, reg=0.0, loss_layer=softmax, input_shape=None):
         self.params, self.decay, self.nodes = {}, {}, []
         self.reg, self.loss_layer = reg, loss_layer
+        self.input_shape = input_shape  # one example's shape, for shape inference
         self.output = "X"
         self._differentiable = set()  # values that depend on a parameter
 
@@ -68,8 +72,8 @@ class Graph:
         reached = self.backward(dscores, caches)
         loss, grads = data_loss, {}
         for name, w in self.params.items():
-            grads[name] = reached.get(name, np.zeros_like(w))
-            if self.decay[name]:
+            grads[name] = reached[name] if name in reached else np.zeros_like(w)
+            if self.decay[name] and self.reg:
                 loss += 0.5 * self.reg * float(np.sum(w * w))
                 grads[name] = grads[name] + self.reg * w
         return loss, grads
@@ -100,6 +104,26 @@ class Graph:
                     ref = refs[arg]
                     grads[ref] = grads[ref] + d if ref in grads else d
         return grads
+
+    def summary(self, input_shape=None):
+        """Per node: output shape, parameter count, cache bytes (see nets/summary.py)."""
+        from nets.summary import summarize
+        return summarize(self, input_shape)
+
+    def draw(self, X=None, y=None, input_shape=None):
+        """A matplotlib Figure of the graph; with X and y, gradient norms (nets/draw.py)."""
+        from nets.draw import draw
+        return draw(self, X, y, input_shape)
+
+    def save(self, path):
+        """Write the parameters (and running statistics) to an .npz file (nets/io.py)."""
+        from nets.io import save
+        return save(self, path)
+
+    def load(self, path):
+        """Read parameters saved by save(); a ValueError says exactly what differs."""
+        from nets.io import load
+        load(self, path)
 
     def _set_mode(self, mode):
         for node in self.nodes:

@@ -1,0 +1,42 @@
+"""FullyConnectedNet: any number of hidden layers, built on the graph.
+
+    {affine - [batchnorm | layernorm] - relu - [dropout]} x (L - 1) - affine - softmax
+
+Parameters (cs231n names): W1..WL, b1..bL, and with normalization gamma1..gamma(L-1),
+beta1..beta(L-1). Layer i has hidden_dims[i-1] units. All parameters have `dtype`.
+`seed` seeds the weights and fixes the dropout masks (gradient checks need that).
+"""
+import numpy as np
+
+from nets.blocks import affine, affine_norm_relu_dropout
+from nets.graph import Graph
+from nets.init import Init
+
+
+class FullyConnectedNet(Graph):
+    """Builds the hidden blocks and the output affine; Graph supplies loss(X, y=None).
+
+    As in cs231n, `bn_params` holds one config dict per hidden layer (bn_param for
+    batchnorm, ln_param for layernorm) and `dropout_param` the one dropout config.
+    """
+
+    def __init__(self, hidden_dims, input_dim=3 * 32 * 32, num_classes=10,
+                 dropout_keep_ratio=1, normalization=None, reg=0.0,
+                 weight_scale=1e-2, dtype=np.float32, seed=None):
+        super().__init__(reg=reg, input_shape=(input_dim,))
+        self.normalization, self.dtype = normalization, dtype
+        self.use_dropout = dropout_keep_ratio != 1
+        self.num_layers = len(hidden_dims) + 1
+        self.dropout_param = {"p": dropout_keep_ratio}
+        if seed is not None:
+            self.dropout_param["seed"] = seed
+        self.bn_params = [{} for _ in hidden_dims] if normalization else []
+
+        init = Init(weight_scale, seed=seed, dtype=dtype)
+        h = "X"
+        for i, units in enumerate(hidden_dims):
+            h = affine_norm_relu_dropout(
+                self, h, units, index=i + 1, init=init, normalization=normalization,
+                norm_param=self.bn_params[i] if normalization else None,
+                dropout_param=self.dropout_param if self.use_dropout else None)
+        affine(self, h, num_classes, index=self.num_layers, init=init)

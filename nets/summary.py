@@ -1,0 +1,113 @@
+"""summary(): what each node of a graph computes, holds and costs, from one dry run.
+
+One row per node: its name, its layer, the values it reads, the exact shape of
+its output for the given input batch, the parameters it owns, and the bytes its
+cache keeps alive until backward (the memory of training). Cache bytes count
+each array once, at the first node that keeps it, and leave out the parameters
+and X, which exist whether or not anyone trains; a view counts as the array it
+views.
+"""
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from nets.shapes import dry_run, zeros_input
+
+
+@dataclass
+class Row:
+    node: str
+    layer: str
+    inputs: str
+    shape: tuple
+    params: int
+    cache_bytes: int
+
+
+@dataclass
+class Summary:
+    """The table: `rows`, `total_params`, `total_cache_bytes`; print it to read it."""
+    input_shape: tuple
+    rows: list = field(default_factory=list)
+    total_params: int = 0
+
+    @property
+    def total_cache_bytes(self):
+        return sum(row.cache_bytes for row in self.rows)
+
+    def __str__(self):
+        header = ("node", "layer", "inputs", "output shape", "params", "cache")
+        cells = [header] + [(r.node, r.layer, r.inputs, str(r.shape), f"{r.params:,}",
+                             _readable(r.cache_bytes)) for r in self.rows]
+        widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+        lines = ["  ".join(c.rjust(w) if i >= 4 else c.ljust(w)
+                           for i, (c, w) in enumerate(zip(row, widths))) for row in cells]
+        rule = "-" * len(lines[0])
+        return "\n".join([f"input X {self.input_shape}", lines[0], rule, *lines[1:], rule,
+                          f"total params {self.total_params:,}, cache "
+                          f"{_readable(self.total_cache_bytes)} ({self.total_cache_bytes:,} bytes)"])
+
+    __repr__ = __str__  # so that `net.summary()` in a notebook shows the table
+
+
+def summarize(graph, input_shape=None):
+    """The Summary of `graph` on zeros of the batch shape `input_shape`.
+
+    input_shape includes the batch axis, e.g. (50, 3, 32, 32); the default is one
+    example of graph.input_shape.
+    """
+    X = zeros_input(graph, input_shape)
+    values, caches = dry_run(graph, X)
+    table = Summary(X.shape, total_params=sum(w.size for w in graph.params.values()))
+    # Arrays that cost nothing extra: the parameters and X, then those already counted.
+    counted = {id(_owner(a)) for a in [X, *graph.params.values()]}
+    owned = set()
+    for node in graph.nodes:
+        refs = node.refs()
+        params = [refs[a] for a in node.layer.PARAMS if a in refs and refs[a] in graph.params]
+        new_params = [p for p in params if p not in owned]
+        owned.update(params)
+        table.rows.append(Row(
+            node=node.name, layer=node.layer.__name__.rsplit(".", 1)[-1],
+            inputs=", ".join(refs.values()), shape=values[node.name].shape,
+            params=sum(graph.params[p].size for p in new_params),
+            cache_bytes=_new_bytes(caches[node.name], counted)))
+    return table
+
+
+def _owner(array):
+    """The array that owns the memory `array` views (itself when it owns it)."""
+    while isinstance(array.base, np.ndarray):
+        array = array.base
+    return array
+
+
+def _arrays(cache):
+    """Every ndarray inside a cache of nested tuples, lists and dicts."""
+    if isinstance(cache, np.ndarray):
+        yield cache
+    elif isinstance(cache, (tuple, list)):
+        for item in cache:
+            yield from _arrays(item)
+    elif isinstance(cache, dict):
+        for item in cache.values():
+            yield from _arrays(item)
+
+
+def _new_bytes(cache, counted):
+    """Bytes of the arrays in `cache` not yet in `counted` (which this updates)."""
+    total = 0
+    for array in _arrays(cache):
+        owner = _owner(array)
+        if id(owner) not in counted:
+            counted.add(id(owner))
+            total += owner.nbytes
+    return total
+
+
+def _readable(n):
+    for unit in ("B", "KB", "MB"):
+        if n < 1024:
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} GB"

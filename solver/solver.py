@@ -1,0 +1,512 @@
+"""The Solver: trains any model with the model interface by minibatch gradient descent.
+
+Model interface: `model.params` (dict name -> ndarray), `model.reg`, and
+`model.loss(X, y=None)`, which returns class scores when y is None and
+`(loss, grads)` with `grads` keyed like `params` when labels are given.
+
+    solver = Solver(model, data, update_rule="sgd_momentum",
+                    optim_config={"learning_rate": 1e-2}, lr_decay=0.95,
+                    num_epochs=10, batch_size=100, seed=0)
+    solver.train()
+    solver.loss_history, solver.train_acc_history, solver.val_acc_history
+
+`data` holds X_train, y_train, X_val, y_val. Minibatches are rows (axis 0) of
+X_train and y_train, so y may be (N,) labels or (N, T) token sequences.
+
+One iteration: a minibatch, `model.loss`, optional gradient clipping, then the
+update rule once per parameter, each with its own copy of `optim_config`.
+One epoch is num_train // batch_size iterations. Before training and after
+every epoch the Solver measures train and val accuracy, keeps the parameters
+with the best val accuracy (put back into `model.params` by name when training
+ends) and writes a checkpoint.
+
+Keyword-only extras beyond cs231n:
+    seed            seeds the Solver's own np.random.Generator, used for minibatches
+                    and accuracy subsamples; the global numpy random state is never used.
+    sampling        'epoch' (default): each epoch walks a fresh permutation of the
+                    training set; 'replacement': cs231n's batches drawn with replacement.
+    lr_schedule     None (default): learning_rate * lr_decay**epoch, cs231n's decay;
+                    'step': learning_rate * lr_decay**(epoch // step_epochs);
+                    'cosine': from learning_rate down to 0 over the run, per iteration.
+    step_epochs     epochs between decays of the 'step' schedule (default 1).
+    warmup_epochs   with any schedule, first ramp the rate linearly from
+                    learning_rate / warmup_iterations up to learning_rate (default 0).
+    clip_norm       rescale the gradients whenever their global norm (over all params
+                    together) exceeds this (default None: no clipping).
+    patience        stop early after this many epochs without a better val accuracy
+                    (default None: never); `stopped_early` tells.
+    metric          'accuracy' (default) or None: no accuracy checks, for models
+                    without class scores (captioning); then the histories of
+                    accuracies stay empty and the final parameters are kept.
+    progress        a tqdm bar with loss and accuracies: None (default) shows it when
+                    verbose and stdout is a terminal, True always when verbose, False
+                    never. With the bar on, the per-iteration lines are left out.
+    checkpoint_dir  with checkpoint_name (default 'checkpoint'): write a checkpoint
+                    after every epoch (see below). Either one turns checkpoints on.
+    resume          a checkpoint (.json or .npz path) or a folder (its latest
+                    checkpoint) to continue from, exactly: same batches, same updates.
+
+Checkpoints are two files, `<name>_epoch_<e>.npz` and `<name>_epoch_<e>.json`
+(`<name>_iteration_<i>.*` after Ctrl-C), never pickles. The .npz holds arrays:
+`params/<p>`, `best_params/<p>`, `optim/<p>/<key>` (velocity, m, v, cache) and,
+mid-epoch, `epoch_order`; it loads with np.load(path, allow_pickle=False). The
+.json holds the rest: position (epoch, iteration), histories, best_val_acc, the
+optimizer's scalars (learning_rate, t, ...), the generator's bit_generator.state
+and the settings that fix the batches. Each file is written to a temporary file
+and renamed into place, so a crash never leaves a half-written checkpoint.
+
+When things go wrong:
+- A NaN or Inf loss (or gradient) raises TrainingDiverged (a ValueError) naming
+  the iteration. The histories keep every good value, model.params get the best
+  parameters so far, and no checkpoint is written after the divergence, so the
+  last one on disk is good.
+- Ctrl-C (KeyboardInterrupt) during train() writes a checkpoint of the current
+  position (when checkpoints are on), puts the best parameters into
+  model.params, and re-raises, so a loop over several Solvers stops as well.
+  Resume from the checkpoint to continue exactly where training stopped.
+"""
+import json
+import math
+import os
+import sys
+import tempfile
+
+import numpy as np
+from tqdm import tqdm
+
+from solver import optim
+
+CHECKPOINT_FORMAT = "chainrule.solver checkpoint"
+SCHEDULES = (None, "step", "cosine")
+SAMPLINGS = ("epoch", "replacement")
+METRICS = ("accuracy", None)
+
+
+class TrainingDiverged(ValueError):
+    """The loss or the gradients became NaN or Inf, so training stopped."""
+
+
+def fail(message, error=ValueError):
+    raise error(f"Solver: {message}")
+
+
+class Solver:
+    def __init__(self, model, data, update_rule="sgd", optim_config={}, lr_decay=1.0,
+                 batch_size=100, num_epochs=10, num_train_samples=1000,
+                 num_val_samples=None, checkpoint_name=None, print_every=10, verbose=True,
+                 *, seed=None, sampling="epoch", lr_schedule=None, step_epochs=1,
+                 warmup_epochs=0, clip_norm=None, patience=None, metric="accuracy",
+                 progress=None, checkpoint_dir=None, resume=None):
+        self.model = model
+        self.X_train, self.y_train = data["X_train"], data["y_train"]
+        self.X_val, self.y_val = data.get("X_val"), data.get("y_val")
+        self.update_rule = update_rule
+        self.rule = _find_rule(update_rule)
+        self.optim_config = optim_config
+        self.lr_decay, self.lr_schedule = lr_decay, lr_schedule
+        self.step_epochs, self.warmup_epochs = step_epochs, warmup_epochs
+        self.batch_size, self.num_epochs = batch_size, num_epochs
+        self.num_train_samples, self.num_val_samples = num_train_samples, num_val_samples
+        self.sampling, self.clip_norm, self.patience = sampling, clip_norm, patience
+        self.metric = metric
+        self.print_every, self.verbose, self.progress = print_every, verbose, progress
+        self.checkpoint_dir, self.checkpoint_name = checkpoint_dir, checkpoint_name
+        self._check_settings()
+        self.iterations_per_epoch = max(len(self.X_train) // batch_size, 1)
+        self.base_learning_rate = self._base_learning_rate()
+        self._reset(seed)
+        if resume is not None:
+            self._load_checkpoint(_find_checkpoint(resume, checkpoint_name))
+
+    def _check_settings(self):
+        if len(self.X_train) != len(self.y_train) or len(self.X_train) == 0:
+            fail(f"X_train has {len(self.X_train)} rows and y_train {len(self.y_train)}, "
+                 "but they need the same number, at least 1")
+        if self.metric not in METRICS:
+            fail(f"metric is {self.metric!r} but expected 'accuracy' or None")
+        if self.metric and (self.X_val is None or self.y_val is None):
+            fail("data has no X_val / y_val; pass them, or metric=None to skip accuracies")
+        if self.patience is not None and self.metric is None:
+            fail("patience needs a val accuracy to watch, but metric is None")
+        for name in ("batch_size", "print_every", "step_epochs"):
+            if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
+                fail(f"{name} must be an int >= 1, got {getattr(self, name)!r}")
+        if not isinstance(self.num_epochs, int) or self.num_epochs < 0:
+            fail(f"num_epochs must be an int >= 0, got {self.num_epochs!r}")
+        if self.sampling not in SAMPLINGS:
+            fail(f"sampling is {self.sampling!r} but expected 'epoch' or 'replacement'")
+        if self.lr_schedule not in SCHEDULES:
+            fail(f"lr_schedule is {self.lr_schedule!r} but expected None, 'step' or 'cosine'")
+        if self.lr_schedule == "cosine" and self.lr_decay != 1.0:
+            fail("lr_decay has no effect with lr_schedule='cosine'; leave it at 1.0")
+        if self.warmup_epochs < 0 or self.lr_decay <= 0:
+            fail("warmup_epochs must be >= 0 and lr_decay > 0, "
+                 f"got {self.warmup_epochs} and {self.lr_decay}")
+        if self.clip_norm is not None and not self.clip_norm > 0:
+            fail(f"clip_norm must be None or > 0, got {self.clip_norm!r}")
+        if self.patience is not None and (not isinstance(self.patience, int) or self.patience < 1):
+            fail(f"patience must be None or an int >= 1, got {self.patience!r}")
+
+    def _base_learning_rate(self):
+        """The learning rate before schedules: optim_config's, or else the rule's default."""
+        if "learning_rate" in self.optim_config:
+            return float(self.optim_config["learning_rate"])
+        # One step on a dummy array lets the rule fill in its own defaults.
+        _, probe = self.rule(np.zeros(1), np.zeros(1), dict(self.optim_config))
+        if "learning_rate" in probe:
+            return float(probe["learning_rate"])
+        if self.lr_decay != 1.0 or self.lr_schedule or self.warmup_epochs:
+            fail("the update rule has no learning_rate, so lr_decay, lr_schedule and "
+                 "warmup_epochs cannot apply")
+        return None
+
+    def _reset(self, seed):
+        """The state before any training; a checkpoint may overwrite all of it."""
+        self.epoch = 0                  # epochs completed
+        self.iteration = 0              # iterations completed
+        self.loss_history = []
+        self.train_acc_history = []
+        self.val_acc_history = []
+        self.best_val_acc = 0.0
+        self.best_params = {}
+        self.epochs_without_improvement = 0
+        self.stopped_early = False
+        self.checkpoint_path = None     # the last checkpoint written (its .json)
+        self.optim_configs = {p: dict(self.optim_config) for p in self.model.params}
+        self._rng = np.random.default_rng(seed)
+        # The generator's state at the last consistent point: a checkpoint written
+        # after a Ctrl-C in the middle of a draw must not record a half-used generator.
+        self._rng_state = self._rng.bit_generator.state
+        self._epoch_order = None        # this epoch's sample order, drawn at its start
+        self._evaluation_due = True     # accuracies of the epoch just ended (or of epoch 0)
+        self._bar = None
+
+    @property
+    def num_iterations(self):
+        return self.num_epochs * self.iterations_per_epoch
+
+    def train(self):
+        """Train until num_epochs epochs are done (or early stopping), then put the
+        best parameters into model.params. Calling it again after more epochs were
+        asked for (raise num_epochs) continues from the current position."""
+        self._bar = self._progress_bar()
+        try:
+            while self._evaluation_due or not (self.stopped_early or self.epoch >= self.num_epochs):
+                if self._evaluation_due:
+                    self._end_epoch()
+                else:
+                    self._train_epoch()
+        except TrainingDiverged:
+            self._restore_best_params()
+            raise
+        except KeyboardInterrupt:
+            self._rng.bit_generator.state = self._rng_state
+            self._write_checkpoint(f"iteration_{self.iteration}")
+            self._restore_best_params()
+            self._say(f"Interrupted at iteration {self.iteration}: model.params hold the "
+                      f"best params (val acc {self.best_val_acc:f}); checkpoint: "
+                      f"{self.checkpoint_path}")
+            raise
+        finally:
+            self._bar.close()
+        self._restore_best_params()
+
+    def _train_epoch(self):
+        if self._epoch_order is None:
+            self._epoch_order = self._draw_epoch_order()
+            self._rng_state = self._rng.bit_generator.state
+        B = self.batch_size
+        # A resumed run may start in the middle of an epoch.
+        first = self.iteration - self.epoch * self.iterations_per_epoch
+        for i in range(first, self.iterations_per_epoch):
+            self._step(self._epoch_order[i * B:(i + 1) * B])
+        self.epoch += 1
+        self._epoch_order = None
+        self._evaluation_due = True
+
+    def _draw_epoch_order(self):
+        """The sample indices of a whole epoch; batch i is entries [i*B, (i+1)*B)."""
+        N = len(self.X_train)
+        if self.sampling == "replacement":
+            return self._rng.integers(N, size=self.iterations_per_epoch * self.batch_size)
+        return self._rng.permutation(N)
+
+    def _step(self, batch):
+        """One update of every parameter from the gradients on one minibatch."""
+        loss, grads = self.model.loss(self.X_train[batch], self.y_train[batch])
+        if grads.keys() != self.model.params.keys():
+            fail(f"model.loss returned gradients for {sorted(grads)} but model.params "
+                 f"holds {sorted(self.model.params)}")
+        norm = global_norm(grads)
+        if not (math.isfinite(loss) and math.isfinite(norm)):
+            self._diverged(f"the loss is {loss} and the gradients' global norm {norm} at "
+                           f"iteration {self.iteration + 1} (epoch {self.epoch + 1})")
+        if self.clip_norm is not None and norm > self.clip_norm:
+            grads = {p: g * (self.clip_norm / norm) for p, g in grads.items()}
+        learning_rate = self.learning_rate_at(self.iteration)
+        new_params, new_configs = {}, {}
+        for p, w in self.model.params.items():
+            # A copy of the config, so an interrupt half-way through leaves the old state whole.
+            config = dict(self.optim_configs[p])
+            if learning_rate is not None:
+                config["learning_rate"] = learning_rate
+            new_params[p], new_configs[p] = self.rule(w, grads[p], config)
+        self.model.params.update(new_params)
+        self.optim_configs = new_configs
+        self.loss_history.append(float(loss))
+        self.iteration += 1
+        self._report_iteration()
+
+    def learning_rate_at(self, iteration):
+        """The learning rate given to the update rule at (0-based) `iteration`,
+        from the base rate, lr_schedule, lr_decay and warmup_epochs."""
+        if self.base_learning_rate is None:
+            return None
+        epoch = iteration // self.iterations_per_epoch
+        warmup = round(self.warmup_epochs * self.iterations_per_epoch)
+        if self.lr_schedule == "cosine":
+            progress = max(iteration - warmup, 0) / max(self.num_iterations - warmup, 1)
+            factor = 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
+        elif self.lr_schedule == "step":
+            factor = self.lr_decay ** (epoch // self.step_epochs)
+        else:
+            factor = self.lr_decay ** epoch
+        if iteration < warmup:
+            factor *= (iteration + 1) / warmup
+        return self.base_learning_rate * factor
+
+    def _end_epoch(self):
+        """Accuracies, best params and early stopping after an epoch (or before the first)."""
+        for p, w in self.model.params.items():
+            if not np.all(np.isfinite(w)):
+                self._diverged(f"parameter {p!r} holds NaN or Inf after epoch {self.epoch}")
+        if self.metric:
+            train_acc = self.check_accuracy(self.X_train, self.y_train, self.num_train_samples)
+            val_acc = self.check_accuracy(self.X_val, self.y_val, self.num_val_samples)
+            self.train_acc_history.append(train_acc)
+            self.val_acc_history.append(val_acc)
+            if val_acc > self.best_val_acc or not self.best_params:
+                self.best_val_acc = val_acc
+                self.best_params = {p: w.copy() for p, w in self.model.params.items()}
+                self.epochs_without_improvement = 0
+            else:
+                self.epochs_without_improvement += 1
+            self._say(f"(Epoch {self.epoch} / {self.num_epochs}) train acc: {train_acc:f}; "
+                      f"val_acc: {val_acc:f}")
+        self._evaluation_due = False
+        self._rng_state = self._rng.bit_generator.state
+        if self.patience is not None and self.epochs_without_improvement >= self.patience:
+            self.stopped_early = True
+            self._say(f"No better val accuracy for {self.patience} epochs: stopping early.")
+        if self.epoch > 0:
+            self._write_checkpoint(f"epoch_{self.epoch}")
+
+    def check_accuracy(self, X, y, num_samples=None, batch_size=100):
+        """Fraction of rows whose highest score is the label. With num_samples,
+        a random subsample (without replacement) of that many rows is used."""
+        N = len(X)
+        if num_samples is not None and N > num_samples:
+            rows = self._rng.choice(N, num_samples, replace=False)
+            X, y, N = X[rows], y[rows], num_samples
+        predictions = [np.argmax(self.model.loss(X[i:i + batch_size]), axis=1)
+                       for i in range(0, N, batch_size)]
+        return float(np.mean(np.concatenate(predictions) == y))
+
+    def _restore_best_params(self):
+        for p, w in self.best_params.items():
+            self.model.params[p] = w.copy()
+
+    def _diverged(self, what):
+        last_good = self.checkpoint_path or "none written"
+        fail(f"{what}: training stopped. Try a smaller learning rate or clip_norm. "
+             "model.params hold the best params so far; the histories are kept; "
+             f"last good checkpoint: {last_good}", TrainingDiverged)
+
+    # Output: the familiar cs231n lines, or a tqdm bar.
+
+    def _progress_bar(self):
+        show = self.verbose and (sys.stdout.isatty() if self.progress is None else self.progress)
+        return tqdm(total=self.num_iterations, initial=self.iteration, file=sys.stdout,
+                    disable=not show, dynamic_ncols=True, unit="it")
+
+    def _say(self, line):
+        if not self.verbose:
+            return
+        if self._bar is not None and not self._bar.disable:
+            self._bar.write(line, file=sys.stdout)
+        else:
+            print(line)
+
+    def _report_iteration(self):
+        loss = self.loss_history[-1]
+        if not self._bar.disable:
+            accuracies = (f" train {self.train_acc_history[-1]:.3f} val {self.val_acc_history[-1]:.3f}"
+                          if self.train_acc_history else "")
+            self._bar.set_postfix_str(f"loss {loss:.4f}{accuracies}", refresh=False)
+            self._bar.update()
+        elif (self.iteration - 1) % self.print_every == 0:
+            self._say(f"(Iteration {self.iteration} / {self.num_iterations}) loss: {loss:f}")
+
+    # Checkpoints: arrays in .npz, everything else in .json, both written atomically.
+
+    def _write_checkpoint(self, tag):
+        if self.checkpoint_dir is None and self.checkpoint_name is None:
+            return
+        stem = os.path.join(self.checkpoint_dir or "", f"{self.checkpoint_name or 'checkpoint'}_{tag}")
+        os.makedirs(os.path.dirname(stem) or ".", exist_ok=True)
+        arrays, state = self._checkpoint_state()
+        state["arrays"] = os.path.basename(stem + ".npz")
+        atomic_write(stem + ".npz", lambda f: np.savez(f, **arrays))
+        text = json.dumps(state, indent=1, allow_nan=False)
+        atomic_write(stem + ".json", lambda f: f.write(text.encode()))
+        self.checkpoint_path = stem + ".json"
+
+    def _checkpoint_state(self):
+        arrays = {f"params/{p}": w for p, w in self.model.params.items()}
+        arrays.update({f"best_params/{p}": w for p, w in self.best_params.items()})
+        scalars = {}
+        for p, config in self.optim_configs.items():
+            scalars[p] = {}
+            for key, value in config.items():
+                if isinstance(value, np.ndarray):
+                    arrays[f"optim/{p}/{key}"] = value
+                else:
+                    scalars[p][key] = _plain(value, f"optim_config[{p!r}][{key!r}]")
+        if self._epoch_order is not None:
+            arrays["epoch_order"] = self._epoch_order
+        state = {
+            "format": CHECKPOINT_FORMAT,
+            "epoch": self.epoch,
+            "iteration": self.iteration,
+            "evaluation_due": self._evaluation_due,
+            "settings": self._position_settings(),
+            "loss_history": self.loss_history,
+            "train_acc_history": self.train_acc_history,
+            "val_acc_history": self.val_acc_history,
+            "best_val_acc": self.best_val_acc,
+            "epochs_without_improvement": self.epochs_without_improvement,
+            "stopped_early": self.stopped_early,
+            "optim_config": scalars,
+            "rng_state": self._rng_state,
+        }
+        return arrays, state
+
+    def _position_settings(self):
+        """What must match for a checkpoint's position to mean the same batches."""
+        rule = self.update_rule if isinstance(self.update_rule, str) else self.rule.__name__
+        return {"num_train": len(self.X_train), "batch_size": self.batch_size,
+                "sampling": self.sampling, "update_rule": rule}
+
+    def _load_checkpoint(self, json_path):
+        with open(json_path) as f:
+            state = json.load(f)
+        if state.get("format") != CHECKPOINT_FORMAT:
+            fail(f"{json_path} is not a Solver checkpoint")
+        for key, value in self._position_settings().items():
+            if state["settings"][key] != value:
+                fail(f"cannot resume from {json_path}: its {key} is {state['settings'][key]!r} "
+                     f"but this Solver's is {value!r}")
+        npz_path = os.path.join(os.path.dirname(json_path), state["arrays"])
+        with np.load(npz_path, allow_pickle=False) as npz:
+            arrays = {key: npz[key] for key in npz.files}
+        params = _section(arrays, "params/")
+        if params.keys() != self.model.params.keys():
+            fail(f"{json_path} holds params {sorted(params)} but the model has "
+                 f"{sorted(self.model.params)}")
+        for p, w in params.items():
+            if w.shape != self.model.params[p].shape:
+                fail(f"{json_path} holds {p} of shape {w.shape} but the model's is "
+                     f"{self.model.params[p].shape}")
+        self.model.params.update(params)
+        self.best_params = _section(arrays, "best_params/")
+        self.optim_configs = state["optim_config"]
+        for key, value in _section(arrays, "optim/").items():
+            p, name = key.rsplit("/", 1)
+            self.optim_configs[p][name] = value
+        self._epoch_order = arrays.get("epoch_order")
+        for name in ("epoch", "iteration", "loss_history", "train_acc_history",
+                     "val_acc_history", "best_val_acc", "epochs_without_improvement",
+                     "stopped_early"):
+            setattr(self, name, state[name])
+        self._evaluation_due = state["evaluation_due"]
+        self._rng = _generator_from_state(state["rng_state"])
+        self._rng_state = self._rng.bit_generator.state
+        self.checkpoint_path = json_path
+        self._say(f"Resumed from {json_path} at epoch {self.epoch}, iteration {self.iteration}")
+
+
+def global_norm(grads):
+    """sqrt of the sum of squares of every entry of every gradient."""
+    return math.sqrt(sum(float(np.vdot(g, g)) for g in grads.values()))
+
+
+def _find_rule(update_rule):
+    if callable(update_rule):
+        return update_rule
+    if update_rule not in optim.UPDATE_RULES:
+        fail(f"unknown update_rule {update_rule!r}; the rules are "
+             f"{', '.join(optim.UPDATE_RULES)}, or pass a function "
+             "next_w, config = rule(w, dw, config)")
+    return getattr(optim, update_rule)
+
+
+def _plain(value, where):
+    """A JSON-ready Python scalar (numpy scalars become Python ones)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    fail(f"cannot checkpoint {where} of type {type(value).__name__}: "
+         "only arrays, numbers and strings", TypeError)
+
+
+def _section(arrays, prefix):
+    return {key[len(prefix):]: value for key, value in arrays.items() if key.startswith(prefix)}
+
+
+def _generator_from_state(state):
+    name = state["bit_generator"]
+    if name not in ("PCG64", "PCG64DXSM", "Philox", "SFC64"):
+        fail(f"checkpoint holds an unknown bit generator {name!r}")
+    rng = np.random.Generator(getattr(np.random, name)())
+    rng.bit_generator.state = state
+    return rng
+
+
+def _find_checkpoint(resume, checkpoint_name=None):
+    """The .json of a checkpoint: given directly, beside a .npz, or the latest in a folder."""
+    if os.path.isdir(resume):
+        found = []
+        for filename in os.listdir(resume):
+            if filename.endswith(".json") and (checkpoint_name is None
+                                               or filename.startswith(f"{checkpoint_name}_")):
+                path = os.path.join(resume, filename)
+                with open(path) as f:
+                    state = json.load(f)
+                if isinstance(state, dict) and state.get("format") == CHECKPOINT_FORMAT:
+                    # Latest first; at equal iterations the one whose epoch was evaluated.
+                    found.append((state["iteration"], not state["evaluation_due"], path))
+        if not found:
+            fail(f"no checkpoint in the folder {resume}", FileNotFoundError)
+        return max(found)[2]
+    path = os.path.splitext(resume)[0] + ".json"
+    if not os.path.exists(path):
+        fail(f"no checkpoint at {resume} (looked for {path})", FileNotFoundError)
+    return path
+
+
+def atomic_write(path, write):
+    """Call write(file) on a temporary file beside `path`, then rename it to `path`:
+    readers see the old file or the new one, never half of one."""
+    folder, name = os.path.split(path)
+    fd, tmp = tempfile.mkstemp(dir=folder or ".", prefix=f".{name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

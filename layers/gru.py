@@ -42,7 +42,7 @@ def forward(x, h0, Wx, Wh, b):
     reset_h, h = np.empty((N, T, H), dtype=xWx.dtype), np.empty((N, T, H), dtype=xWx.dtype)
     prev_h = h0
     for t in range(T):
-        gates[:, t, :2 * H] = sigmoid(xWx[:, t, :2 * H] + prev_h @ Wh_rz)
+        sigmoid(xWx[:, t, :2 * H] + prev_h @ Wh_rz, out=gates[:, t, :2 * H])
         r, z = gates[:, t, :H], gates[:, t, H:2 * H]
         np.multiply(r, prev_h, out=reset_h[:, t])
         n = np.tanh(xWx[:, t, 2 * H:] + reset_h[:, t] @ Wh_n, out=gates[:, t, 2 * H:])

@@ -95,6 +95,6 @@ def step_backward(dnext_h, dnext_c, cache):
 def _activate(a, out):
     """Gate activations of pre-activations a (N, 4H), written into out; returns views i, f, o, g."""
     H = a.shape[-1] // 4
-    out[:, :3 * H] = sigmoid(a[:, :3 * H])
+    sigmoid(a[:, :3 * H], out=out[:, :3 * H])
     np.tanh(a[:, 3 * H:], out=out[:, 3 * H:])
     return np.split(out, 4, axis=-1)

@@ -19,7 +19,10 @@ def dry_run(graph, X):
     for node in graph.nodes:
         args = {a: values[r] if isinstance(r, str) else copy.deepcopy(r)
                 for a, r in node.args.items()}
-        values[node.name], caches[node.name] = node.layer.forward(**args)
+        try:
+            values[node.name], caches[node.name] = node.layer.forward(**args)
+        except ValueError as error:  # say which node, as shapes are inferred while building
+            raise ValueError(f"graph: {node.name} in a dry run on X {X.shape}: {error}") from error
     return values, caches
 
 

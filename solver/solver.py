@@ -151,13 +151,13 @@ class Solver:
         """The learning rate before schedules: optim_config's, or else the rule's default."""
         if "learning_rate" in self.optim_config:
             return float(self.optim_config["learning_rate"])
-        # One step on a dummy array lets the rule fill in its own defaults.
-        _, probe = self.rule(np.zeros(1), np.zeros(1), dict(self.optim_config))
-        if "learning_rate" in probe:
+        if self.rule in [getattr(optim, name) for name in optim.UPDATE_RULES]:
+            # One step on a dummy array lets our (pure) rule fill in its defaults.
+            _, probe = self.rule(np.zeros(1), np.zeros(1), dict(self.optim_config))
             return float(probe["learning_rate"])
         if self.lr_decay != 1.0 or self.lr_schedule or self.warmup_epochs:
-            fail("the update rule has no learning_rate, so lr_decay, lr_schedule and "
-                 "warmup_epochs cannot apply")
+            fail("lr_decay, lr_schedule and warmup_epochs need optim_config['learning_rate'] "
+                 "with an update rule of your own")
         return None
 
     def _reset(self, seed):
@@ -200,7 +200,6 @@ class Solver:
             self._restore_best_params()
             raise
         except KeyboardInterrupt:
-            self._rng.bit_generator.state = self._rng_state
             self._write_checkpoint(f"iteration_{self.iteration}")
             self._restore_best_params()
             self._say(f"Interrupted at iteration {self.iteration}: model.params hold the "

@@ -33,14 +33,18 @@ class SoftmaxRegression:
 class Sabotaged:
     """Wraps a model; its training call number `at` (1-based) goes wrong as `how` says:
     'nan' returns a NaN loss, 'inf_grad' an Inf gradient, 'interrupt' raises
-    KeyboardInterrupt, as if Ctrl-C were pressed during that iteration."""
+    KeyboardInterrupt, as if Ctrl-C were pressed during that iteration, and
+    'interrupt_scoring' raises it in scoring call number `at` (an accuracy check)."""
 
     def __init__(self, model, at, how):
-        self.model, self.at, self.how, self.calls = model, at, how, 0
+        self.model, self.at, self.how, self.calls, self.scoring_calls = model, at, how, 0, 0
         self.params, self.reg = model.params, model.reg
 
     def loss(self, X, y=None):
         if y is None:
+            self.scoring_calls += 1
+            if self.how == "interrupt_scoring" and self.scoring_calls == self.at:
+                raise KeyboardInterrupt
             return self.model.loss(X)
         self.calls += 1
         loss, grads = self.model.loss(X, y)

@@ -150,8 +150,12 @@ def test_schedules_give_the_rule_these_learning_rates(settings, expected):
                                rtol=1e-12)
 
 
-def test_the_rules_default_learning_rate_is_the_base():
+def test_the_base_learning_rate_is_optim_configs_or_the_rules_default():
     assert make(update_rule="adam", optim_config={}).base_learning_rate == 1e-3
+    assert make(update_rule=recording()[0], optim_config={}).base_learning_rate is None
+    with pytest.raises(ValueError, match="need optim_config\\['learning_rate'\\] with an "
+                                         "update rule of your own"):
+        make(update_rule=recording()[0], optim_config={}, lr_decay=0.5)
 
 
 def test_verbose_prints_the_cs231n_lines(capsys):

@@ -1,0 +1,159 @@
+"""Pictures of training: loss curves, accuracies, update-rule comparisons, first-layer filters.
+
+Every function returns a matplotlib Figure made with the object-oriented API
+(`matplotlib.figure.Figure`): no pyplot, no global current figure, no backend
+switching, so importing this module leaves a notebook's inline plots alone. In a
+notebook a Figure that ends a cell is drawn inline; `save_figure(fig, path)`
+writes a PNG anywhere.
+
+A history is a Solver or a dict holding loss_history, train_acc_history and
+val_acc_history (a run's history.json, for instance).
+"""
+import math
+import os
+
+import numpy as np
+from matplotlib.figure import Figure
+
+HISTORY_KEYS = ("loss_history", "train_acc_history", "val_acc_history")
+
+
+def history_of(source):
+    """The three histories of a Solver or a dict, as a dict of lists."""
+    get = source.get if isinstance(source, dict) else lambda key: getattr(source, key, None)
+    missing = [key for key in HISTORY_KEYS if get(key) is None]
+    if missing:
+        raise ValueError(f"plots: the history has no {', '.join(missing)}; pass a Solver or "
+                         f"a dict with {', '.join(HISTORY_KEYS)}")
+    return {key: list(get(key)) for key in HISTORY_KEYS}
+
+
+def moving_average(values, window):
+    """Mean of each run of `window` consecutive values (len(values) - window + 1 of them)."""
+    return np.convolve(values, np.ones(window) / window, mode="valid")
+
+
+def default_window(num_values):
+    """About 1/25 of the run, so the smoothed curve shows trends but not batch noise."""
+    return max(1, num_values // 25)
+
+
+def plot_loss(history, window=None):
+    """Training loss per iteration, raw (faint) and as a moving average over `window`."""
+    fig = Figure(figsize=(7, 4), layout="constrained")
+    draw_loss(fig.add_subplot(), history_of(history)["loss_history"], window)
+    return fig
+
+
+def plot_accuracy(history):
+    """Train and val accuracy per epoch (epoch 0 is before training)."""
+    fig = Figure(figsize=(7, 4), layout="constrained")
+    draw_accuracy(fig.add_subplot(), history_of(history))
+    return fig
+
+
+def plot_history(history, window=None):
+    """Loss above, accuracies below: the usual picture of one training run."""
+    history = history_of(history)
+    fig = Figure(figsize=(7, 7), layout="constrained")
+    loss_ax, accuracy_ax = fig.subplots(2, 1)
+    draw_loss(loss_ax, history["loss_history"], window)
+    draw_accuracy(accuracy_ax, history)
+    return fig
+
+
+def plot_comparison(histories, window=None):
+    """Several runs on one figure, e.g. {'sgd': solver1, 'adam': solver2}: smoothed
+    training loss, train accuracy and val accuracy, one line per run in each."""
+    runs = {name: history_of(history) for name, history in histories.items()}
+    fig = Figure(figsize=(7, 10), layout="constrained")
+    loss_ax, train_ax, val_ax = fig.subplots(3, 1)
+    for name, history in runs.items():
+        loss = history["loss_history"]
+        w = max(1, min(window or default_window(len(loss)), len(loss)))
+        loss_ax.plot(np.arange(w, len(loss) + 1), moving_average(loss, w) if loss else [],
+                     label=name)
+        train_ax.plot(history["train_acc_history"], "-o", label=name)
+        val_ax.plot(history["val_acc_history"], "-o", label=name)
+    for ax, title in ((loss_ax, "Training loss (moving average)"),
+                      (train_ax, "Training accuracy"), (val_ax, "Validation accuracy")):
+        ax.set_title(title)
+        ax.legend()
+    loss_ax.set_xlabel("Iteration")
+    train_ax.set_xlabel("Epoch")
+    val_ax.set_xlabel("Epoch")
+    return fig
+
+
+def draw_loss(ax, loss, window=None):
+    window = window or default_window(len(loss))
+    iterations = np.arange(1, len(loss) + 1)
+    ax.plot(iterations, loss, color="tab:blue", alpha=0.3 if window > 1 else 1, label="loss")
+    if 1 < window <= len(loss):
+        # Each average is drawn at the last iteration of its window.
+        ax.plot(iterations[window - 1:], moving_average(loss, window), color="tab:blue",
+                label=f"moving average of {window}")
+    ax.set_title("Training loss")
+    ax.set_xlabel("Iteration")
+    ax.set_ylabel("Loss")
+    ax.legend()
+
+
+def draw_accuracy(ax, history):
+    ax.plot(history["train_acc_history"], "-o", label="train")
+    ax.plot(history["val_acc_history"], "-o", label="val")
+    ax.set_title("Classification accuracy")
+    ax.set_xlabel("Epoch")
+    ax.set_ylabel("Accuracy")
+    ax.legend()
+
+
+def filter_grid(W, padding=1, image_shape=None):
+    """First-layer filters tiled into one image, each filter scaled to [0, 1] on its own.
+
+    W has shape (F, C, HH, WW) with C = 3 (RGB) or 1 (gray); a fully connected
+    weight matrix (D, M) becomes M filters of image_shape = (C, H, W), D = C*H*W.
+    Returns (rows*HH + gaps, cols*WW + gaps, 3) for RGB, without the last axis for
+    gray; the gaps of `padding` pixels are black.
+    """
+    W = np.asarray(W, dtype=np.float64)
+    if W.ndim == 2 and image_shape is not None:
+        W = W.T.reshape(W.shape[1], *image_shape)
+    if W.ndim != 4 or W.shape[1] not in (1, 3):
+        raise ValueError(f"plots: W has shape {W.shape} but expected (F, C, HH, WW) with C 1 "
+                         "or 3, or (D, M) with image_shape=(C, H, W)")
+    F, C, HH, WW = W.shape
+    low = W.min(axis=(1, 2, 3), keepdims=True)
+    high = W.max(axis=(1, 2, 3), keepdims=True)
+    # A constant filter has no contrast to show: draw it mid-gray rather than divide by 0.
+    scaled = np.where(high > low, (W - low) / np.where(high > low, high - low, 1), 0.5)
+    cols = math.ceil(math.sqrt(F))
+    rows = math.ceil(F / cols)
+    grid = np.zeros((rows * (HH + padding) - padding, cols * (WW + padding) - padding, C))
+    for f in range(F):
+        top, left = (f // cols) * (HH + padding), (f % cols) * (WW + padding)
+        grid[top:top + HH, left:left + WW] = scaled[f].transpose(1, 2, 0)
+    return grid[:, :, 0] if C == 1 else grid
+
+
+def plot_filters(W, padding=1, image_shape=None):
+    """The filter grid of `filter_grid` as a Figure."""
+    grid = filter_grid(W, padding, image_shape)
+    fig = Figure(figsize=(6, 6 * grid.shape[0] / grid.shape[1]), layout="constrained")
+    ax = fig.add_subplot()
+    ax.imshow(grid, cmap="gray" if grid.ndim == 2 else None, vmin=0, vmax=1,
+              interpolation="nearest")
+    ax.axis("off")
+    return fig
+
+
+def save_figure(fig, path, dpi=100):
+    """Write `fig` to `path` as a PNG (creating the folder); returns the path."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    fig.savefig(path, format="png", dpi=dpi)
+    return path
+
+
+def save_history(history, path, window=None):
+    """plot_history written as a PNG; returns the path."""
+    return save_figure(plot_history(history, window), path)

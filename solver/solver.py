@@ -171,7 +171,7 @@ class Solver:
         self.best_params = {}
         self.epochs_without_improvement = 0
         self.stopped_early = False
-        self.checkpoint_path = None     # the last checkpoint written (its .json)
+        self.checkpoint_path = None     # the .json of the last checkpoint written or resumed
         self.optim_configs = {p: dict(self.optim_config) for p in self.model.params}
         self._rng = np.random.default_rng(seed)
         # The generator's state at the last consistent point: a checkpoint written
@@ -187,24 +187,26 @@ class Solver:
 
     def train(self):
         """Train until num_epochs epochs are done (or early stopping), then put the
-        best parameters into model.params. Calling it again after more epochs were
-        asked for (raise num_epochs) continues from the current position."""
+        best parameters into model.params. To train on exactly where a run ended,
+        resume from its last checkpoint with a larger num_epochs."""
         self._bar = self._progress_bar()
         try:
-            while self._evaluation_due or not (self.stopped_early or self.epoch >= self.num_epochs):
+            while True:
                 if self._evaluation_due:
                     self._end_epoch()
+                elif self.stopped_early or self.epoch >= self.num_epochs:
+                    break
                 else:
                     self._train_epoch()
         except TrainingDiverged:
             self._restore_best_params()
             raise
         except KeyboardInterrupt:
-            self._write_checkpoint(f"iteration_{self.iteration}")
+            written = self._write_checkpoint(f"iteration_{self.iteration}")
             self._restore_best_params()
-            self._say(f"Interrupted at iteration {self.iteration}: model.params hold the "
-                      f"best params (val acc {self.best_val_acc:f}); checkpoint: "
-                      f"{self.checkpoint_path}")
+            self._say(f"Interrupted at iteration {self.iteration}: model.params hold the best "
+                      f"params (val acc {self.best_val_acc:f})"
+                      + (f"; resume from {written}" if written else ""))
             raise
         finally:
             self._bar.close()
@@ -349,8 +351,9 @@ class Solver:
     # Checkpoints: arrays in .npz, everything else in .json, both written atomically.
 
     def _write_checkpoint(self, tag):
+        """Write <name>_<tag>.npz and .json when checkpoints are on; returns the .json path."""
         if self.checkpoint_dir is None and self.checkpoint_name is None:
-            return
+            return None
         stem = os.path.join(self.checkpoint_dir or "", f"{self.checkpoint_name or 'checkpoint'}_{tag}")
         os.makedirs(os.path.dirname(stem) or ".", exist_ok=True)
         arrays, state = self._checkpoint_state()
@@ -359,6 +362,7 @@ class Solver:
         text = json.dumps(state, indent=1, allow_nan=False)
         atomic_write(stem + ".json", lambda f: f.write(text.encode()))
         self.checkpoint_path = stem + ".json"
+        return self.checkpoint_path
 
     def _checkpoint_state(self):
         arrays = {f"params/{p}": w for p, w in self.model.params.items()}

@@ -108,14 +108,17 @@ def test_resume_in_a_new_process_is_bit_exact(tmp_path):
     assert_same_run(done, straight)
 
 
-def test_ctrl_c_keeps_best_params_writes_a_checkpoint_and_reraises(tmp_path):
+def test_ctrl_c_keeps_best_params_writes_a_checkpoint_and_reraises(tmp_path, capsys):
     straight = run(4)
     # The 5th training call is the 2nd iteration of epoch 2 (3 iterations per epoch).
     model = Sabotaged(SoftmaxRegression(), at=5, how="interrupt")
     solver = Solver(model, blobs(), num_epochs=4, checkpoint_dir=str(tmp_path),
-                    **RESUME_SETTINGS)
+                    **dict(RESUME_SETTINGS, verbose=True))
     with pytest.raises(KeyboardInterrupt):
         solver.train()
+    assert f"Interrupted at iteration 4: model.params hold the best params (val acc " \
+           f"{solver.best_val_acc:f}); resume from {solver.checkpoint_path}" \
+           in capsys.readouterr().out
     assert len(solver.loss_history) == 4
     assert solver.checkpoint_path == str(tmp_path / "checkpoint_iteration_4.json")
     for name, best in solver.best_params.items():

@@ -24,8 +24,10 @@ Keyword-only extras beyond cs231n:
     seed            seeds the Solver's own np.random.Generator, used for minibatches
                     and accuracy subsamples; the global numpy random state is never used.
     sampling        'epoch' (default): each epoch walks a fresh permutation of the
-                    training set; 'replacement': cs231n's batches drawn with replacement.
-    lr_schedule     None (default): learning_rate * lr_decay**epoch, cs231n's decay;
+                    training set (the num_train % batch_size left over sit that epoch
+                    out); 'replacement': cs231n's batches drawn with replacement.
+    lr_schedule     learning_rate is optim_config's, else the rule's default, and
+                    None (default): learning_rate * lr_decay**epoch, cs231n's decay;
                     'step': learning_rate * lr_decay**(epoch // step_epochs);
                     'cosine': from learning_rate down to 0 over the run, per iteration.
     step_epochs     epochs between decays of the 'step' schedule (default 1).
@@ -45,6 +47,8 @@ Keyword-only extras beyond cs231n:
                     after every epoch (see below). Either one turns checkpoints on.
     resume          a checkpoint (.json or .npz path) or a folder (its latest
                     checkpoint) to continue from, exactly: same batches, same updates.
+                    The number of training rows, batch_size, sampling and update_rule
+                    must match the checkpoint's; num_epochs may grow.
 
 Checkpoints are two files, `<name>_epoch_<e>.npz` and `<name>_epoch_<e>.json`
 (`<name>_iteration_<i>.*` after Ctrl-C), never pickles. The .npz holds arrays:
@@ -56,8 +60,8 @@ and the settings that fix the batches. Each file is written to a temporary file
 and renamed into place, so a crash never leaves a half-written checkpoint.
 
 When things go wrong:
-- A NaN or Inf loss (or gradient) raises TrainingDiverged (a ValueError) naming
-  the iteration. The histories keep every good value, model.params get the best
+- A NaN or Inf loss, gradient or parameter raises TrainingDiverged (a
+  ValueError) naming the iteration or epoch. The histories keep every good value, model.params get the best
   parameters so far, and no checkpoint is written after the divergence, so the
   last one on disk is good.
 - Ctrl-C (KeyboardInterrupt) during train() writes a checkpoint of the current

@@ -10,6 +10,11 @@ Model interface: `model.params` (dict name -> ndarray), `model.reg`, and
     solver.train()
     solver.loss_history, solver.train_acc_history, solver.val_acc_history
 
+A model that keeps arrays beyond its params (batchnorm's running statistics)
+may also offer `model.state()` (name -> array, params may be included) and
+`model.load_state(arrays)`; the Solver then keeps those arrays with the best
+params and in checkpoints, so test-mode accuracy survives a resume.
+
 `data` holds X_train, y_train, X_val, y_val. Minibatches are rows (axis 0) of
 X_train and y_train, so y may be (N,) labels or (N, T) token sequences.
 
@@ -52,7 +57,8 @@ Keyword-only extras beyond cs231n:
 
 Checkpoints are two files, `<name>_epoch_<e>.npz` and `<name>_epoch_<e>.json`
 (`<name>_iteration_<i>.*` after Ctrl-C), never pickles. The .npz holds arrays:
-`params/<p>`, `best_params/<p>`, `optim/<p>/<key>` (velocity, m, v, cache) and,
+`params/<p>`, `best_params/<p>`, `optim/<p>/<key>` (velocity, m, v, cache),
+`model_state/<k>` and `best_model_state/<k>` (see model.state above) and,
 mid-epoch, `epoch_order`; it loads with np.load(path, allow_pickle=False). The
 .json holds the rest: position (epoch, iteration), histories, best_val_acc, the
 optimizer's scalars (learning_rate, t, ...), the generator's bit_generator.state
@@ -173,6 +179,7 @@ class Solver:
         self.val_acc_history = []
         self.best_val_acc = 0.0
         self.best_params = {}
+        self.best_model_state = {}
         self.epochs_without_improvement = 0
         self.stopped_early = False
         self.checkpoint_path = None     # the .json of the last checkpoint written or resumed
@@ -293,6 +300,7 @@ class Solver:
             if val_acc > self.best_val_acc or not self.best_params:
                 self.best_val_acc = val_acc
                 self.best_params = {p: w.copy() for p, w in self.model.params.items()}
+                self.best_model_state = self._model_state()
                 self.epochs_without_improvement = 0
             else:
                 self.epochs_without_improvement += 1
@@ -320,6 +328,15 @@ class Solver:
     def _restore_best_params(self):
         for p, w in self.best_params.items():
             self.model.params[p] = w.copy()
+        if self.best_model_state:
+            self.model.load_state({k: w.copy() for k, w in self.best_model_state.items()})
+
+    def _model_state(self):
+        """Copies of the model's arrays beyond params, when it offers state()/load_state()."""
+        if not hasattr(self.model, "load_state"):
+            return {}
+        return {k: np.array(w) for k, w in self.model.state().items()
+                if k not in self.model.params}
 
     def _diverged(self, what):
         last_good = self.checkpoint_path or "none written"
@@ -371,6 +388,8 @@ class Solver:
     def _checkpoint_state(self):
         arrays = {f"params/{p}": w for p, w in self.model.params.items()}
         arrays.update({f"best_params/{p}": w for p, w in self.best_params.items()})
+        arrays.update({f"model_state/{k}": w for k, w in self._model_state().items()})
+        arrays.update({f"best_model_state/{k}": w for k, w in self.best_model_state.items()})
         scalars = {}
         for p, config in self.optim_configs.items():
             scalars[p] = {}
@@ -426,6 +445,9 @@ class Solver:
                      f"{self.model.params[p].shape}")
         self.model.params.update(params)
         self.best_params = _section(arrays, "best_params/")
+        self.best_model_state = _section(arrays, "best_model_state/")
+        if _section(arrays, "model_state/"):
+            self.model.load_state(_section(arrays, "model_state/"))
         self.optim_configs = state["optim_config"]
         for key, value in _section(arrays, "optim/").items():
             p, name = key.rsplit("/", 1)

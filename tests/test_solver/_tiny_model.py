@@ -30,6 +30,26 @@ class SoftmaxRegression:
         return loss, {"W": X.T @ dscores + self.reg * W, "b": dscores.sum(axis=0)}
 
 
+class WithRunningMean(SoftmaxRegression):
+    """Centers X with a running mean of the training batches, like batchnorm's
+    running statistics: state the model keeps beyond its params."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.running_mean = np.zeros(self.params["W"].shape[0])
+
+    def loss(self, X, y=None):
+        if y is not None:
+            self.running_mean = 0.5 * self.running_mean + 0.5 * X.mean(axis=0)
+        return super().loss(X - self.running_mean, y)
+
+    def state(self):
+        return dict(self.params, running_mean=self.running_mean)
+
+    def load_state(self, arrays):
+        self.running_mean = arrays["running_mean"]
+
+
 class Sabotaged:
     """Wraps a model; its training call number `at` (1-based) goes wrong as `how` says:
     'nan' returns a NaN loss, 'inf_grad' an Inf gradient, 'interrupt' raises

@@ -5,7 +5,7 @@ import sys
 
 import numpy as np
 import pytest
-from _tiny_model import RESUME_SETTINGS, Sabotaged, SoftmaxRegression, blobs
+from _tiny_model import RESUME_SETTINGS, Sabotaged, SoftmaxRegression, WithRunningMean, blobs
 
 from solver.solver import Solver, TrainingDiverged, atomic_write
 
@@ -142,6 +142,22 @@ def test_ctrl_c_during_an_accuracy_check_resumes_exactly(tmp_path):
     assert (len(solver.loss_history), len(solver.val_acc_history)) == (3, 1)
     resumed = run(4, SoftmaxRegression(seed=5), seed=99, resume=solver.checkpoint_path)
     assert_same_run(resumed, straight)
+
+
+def test_model_state_beyond_params_is_kept_with_the_best_and_in_checkpoints(tmp_path):
+    straight = run(4, WithRunningMean(), checkpoint_dir=str(tmp_path))
+    # The best epoch's running mean comes back with the best params.
+    best_epoch = straight.val_acc_history.index(straight.best_val_acc)
+    saved = load_arrays(tmp_path / f"checkpoint_epoch_{best_epoch}.npz")
+    np.testing.assert_array_equal(straight.model.running_mean, saved["model_state/running_mean"])
+    assert best_epoch < 4 and not np.array_equal(saved["model_state/running_mean"],
+                                                 load_arrays(tmp_path / "checkpoint_epoch_4.npz")
+                                                 ["model_state/running_mean"])
+    # Test-mode accuracies after a resume depend on the running mean.
+    resumed = run(4, WithRunningMean(seed=5), seed=99,
+                  resume=str(tmp_path / "checkpoint_epoch_2.json"))
+    assert_same_run(resumed, straight)
+    np.testing.assert_array_equal(resumed.model.running_mean, straight.model.running_mean)
 
 
 @pytest.mark.parametrize("how, at, message", [

@@ -1,6 +1,10 @@
 """The `chainrule` command line: parses arguments and calls library functions."""
 import argparse
+import os
 import sys
+import time
+
+import numpy as np
 
 
 def gradcheck_command(args):
@@ -31,12 +35,180 @@ def gradcheck_command(args):
     return 1 if failed else 0
 
 
+MODELS = ("cnn", "fc", "two_layer", "residual")
+DATASETS = ("mnist", "digits", "cifar10", "spiral", "blobs")
+RULES = ("sgd", "sgd_momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
+
+
+def load_dataset(name, data_root=None, seed=0):
+    """A dict X_train, y_train, X_val, y_val (and tests) for the named dataset."""
+    import data
+
+    if name == "mnist":
+        return data.load_mnist_5k(subtract_mean=True)
+    if name == "digits":
+        return data.load_digits(subtract_mean=True)
+    if name == "cifar10":
+        root = data_root or "cifar-10-batches-py"
+        return data.get_cifar10_data(root)
+    make = data.spiral if name == "spiral" else data.blobs
+    X, y = make(seed=seed)
+    order = np.random.default_rng(seed).permutation(len(y))
+    val = order[: len(y) // 5]
+    train = order[len(y) // 5:]
+    return {"X_train": X[train], "y_train": y[train], "X_val": X[val], "y_val": y[val]}
+
+
+def build_model(config, example_shape, num_classes):
+    """The net named by config['model'], sized for examples of `example_shape`."""
+    import nets
+
+    model, hidden = config["model"], config["hidden"]
+    common = dict(num_classes=num_classes, weight_scale=config["weight_scale"],
+                  reg=config["reg"])
+    if model == "cnn":
+        if len(example_shape) != 3:
+            raise SystemExit(f"chainrule: --model cnn needs images, but {config['dataset']} "
+                             f"examples have shape {example_shape}")
+        return nets.ThreeLayerConvNet(input_dim=example_shape, num_filters=config["filters"],
+                                      filter_size=config["filter_size"], hidden_dim=hidden[0],
+                                      seed=config["seed"], **common)
+    input_dim = int(np.prod(example_shape))
+    if model == "fc":
+        return nets.FullyConnectedNet(hidden, input_dim=input_dim, seed=config["seed"],
+                                      normalization=config["normalization"],
+                                      dropout_keep_ratio=config["dropout_keep"], **common)
+    if model == "two_layer":
+        return nets.TwoLayerNet(input_dim, hidden[0], seed=config["seed"], **common)
+    return nets.ResidualNet(input_dim, hidden[0], seed=config["seed"], **common)
+
+
+def train_command(args):
+    """Train a net, writing config.json, history.json, params.npz and loss.png to a run folder."""
+    from solver import runs
+    from solver.solver import Solver
+
+    if args.resume:
+        run_dir = args.resume
+        config = runs.read_json(os.path.join(run_dir, "config.json"))
+        if args.epochs is not None:
+            config["epochs"] = args.epochs
+    else:
+        config = train_config(args)
+        run_dir = runs.new_run_dir(args.out, config["name"])
+    dataset = load_dataset(config["dataset"], config["data_root"], config["seed"])
+    num_classes = int(max(dataset["y_train"].max(), dataset["y_val"].max())) + 1
+    model = build_model(config, dataset["X_train"].shape[1:], num_classes)
+    runs.write_json(os.path.join(run_dir, "config.json"), config)
+    print(f"chainrule: training {config['model']} on {config['dataset']} "
+          f"({len(dataset['y_train'])} train, {len(dataset['y_val'])} val) -> {run_dir}")
+    solver = Solver(model, dataset, update_rule=config["update_rule"],
+                    optim_config={"learning_rate": config["lr"]}, lr_decay=config["lr_decay"],
+                    batch_size=config["batch_size"], num_epochs=config["epochs"],
+                    print_every=config["print_every"], verbose=True, seed=config["seed"],
+                    checkpoint_dir=os.path.join(run_dir, "checkpoints"),
+                    resume=os.path.join(run_dir, "checkpoints") if args.resume else None)
+    start = time.perf_counter()
+    try:
+        solver.train()
+    finally:
+        model.save(os.path.join(run_dir, "params.npz"))
+        picture = runs.save_history_and_plot(run_dir, runs.history(solver))
+    print(f"chainrule: best val accuracy {solver.best_val_acc:.4f} after "
+          f"{time.perf_counter() - start:.1f} s")
+    print(f"chainrule: wrote {run_dir}/ (loss.png, history.json, params.npz, config.json); "
+          f"curves in {picture}")
+    return 0
+
+
+def train_config(args):
+    """The run's settings, as written to config.json (and read back by --resume)."""
+    hidden = [int(h) for h in args.hidden.split(",")]
+    name = args.name or f"{args.model}-{args.dataset}-{time.strftime('%Y%m%d-%H%M%S')}"
+    weight_scale = args.weight_scale
+    if weight_scale not in ("he", "xavier"):
+        weight_scale = float(weight_scale)
+    return {"name": name, "model": args.model, "dataset": args.dataset,
+            "data_root": args.data_root, "epochs": args.epochs if args.epochs is not None else 6,
+            "batch_size": args.batch_size, "update_rule": args.update_rule, "lr": args.lr,
+            "lr_decay": args.lr_decay, "hidden": hidden, "filters": args.filters,
+            "filter_size": args.filter_size, "normalization": args.normalization,
+            "dropout_keep": args.dropout_keep, "reg": args.reg,
+            "weight_scale": weight_scale, "seed": args.seed, "print_every": args.print_every}
+
+
+def plot_command(args):
+    """Redraw a run folder's loss.png from its history.json."""
+    from solver import runs
+
+    print(f"chainrule: wrote {runs.redraw(args.run_dir)}")
+    return 0
+
+
+def add_train_parser(commands):
+    train = commands.add_parser("train", help="train a net; writes runs/<name>/",
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    train.add_argument("--model", choices=MODELS, default="cnn")
+    train.add_argument("--dataset", choices=DATASETS, default="mnist",
+                       help="mnist and digits are bundled; cifar10 needs --data-root")
+    train.add_argument("--data-root", help="folder of CIFAR-10's python batches")
+    train.add_argument("--epochs", type=positive_int, help="epochs (default 6)")
+    train.add_argument("--batch-size", type=positive_int, default=50)
+    train.add_argument("--update-rule", choices=RULES, default="adam")
+    train.add_argument("--lr", type=positive_float, default=1e-3, help="learning rate")
+    train.add_argument("--lr-decay", type=positive_float, default=0.9,
+                       help="learning rate factor per epoch")
+    train.add_argument("--hidden", default="100",
+                       help="hidden units; comma-separated layers for --model fc")
+    train.add_argument("--filters", type=positive_int, default=16, help="conv filters (cnn)")
+    train.add_argument("--filter-size", type=positive_int, default=5, help="conv size (cnn)")
+    train.add_argument("--normalization", choices=("batchnorm", "layernorm"),
+                       help="normalization layers (fc)")
+    train.add_argument("--dropout-keep", type=probability, default=1.0,
+                       help="probability of KEEPING a unit (fc); 1 means no dropout")
+    train.add_argument("--reg", type=float, default=0.0, help="L2 regularization strength")
+    train.add_argument("--weight-scale", default="he",
+                       help="'he', 'xavier' or a number (std of initial weights)")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--print-every", type=positive_int, default=50)
+    train.add_argument("--name", help="run folder name (default: model-dataset-time)")
+    train.add_argument("--out", default="runs", help="folder holding run folders")
+    train.add_argument("--resume", metavar="RUN_DIR",
+                       help="continue the run in RUN_DIR from its last checkpoint")
+    train.set_defaults(run=train_command)
+    plot = commands.add_parser("plot", help="redraw a run folder's loss.png")
+    plot.add_argument("run_dir", metavar="RUN_DIR")
+    plot.set_defaults(run=plot_command)
+
+
+def positive_int(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def positive_float(text):
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+    return value
+
+
+def probability(text):
+    value = float(text)
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"must lie in (0, 1], got {text}")
+    return value
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="chainrule", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("gradcheck", help="gradient-check every layer")
     check.add_argument("layers", nargs="*", help="layer names (default: all)")
     check.set_defaults(run=gradcheck_command)
+    add_train_parser(commands)
     return parser
 
 

@@ -3,7 +3,7 @@
 The conv has num_filters filters of filter_size x filter_size, stride 1 and pad
 (filter_size - 1) // 2, so H and W are kept (for odd sizes) until the pool halves
 them. Parameters (cs231n names): W1 (F, C, HH, WW), b1 (F,), W2 (F*H/2*W/2, hidden),
-b2, W3 (hidden, num_classes), b3; all of `dtype`.
+b2, W3 (hidden, num_classes), b3; all of `dtype`, and X is cast to it.
 """
 import numpy as np
 
@@ -18,8 +18,7 @@ class ThreeLayerConvNet(Graph):
     def __init__(self, input_dim=(3, 32, 32), num_filters=32, filter_size=7,
                  hidden_dim=100, num_classes=10, weight_scale=1e-3, reg=0.0,
                  dtype=np.float32, *, seed=None):
-        super().__init__(reg=reg, input_shape=tuple(input_dim))
-        self.dtype = dtype
+        super().__init__(reg=reg, input_shape=tuple(input_dim), dtype=dtype)
         init = Init(weight_scale, seed=seed, dtype=dtype)
         h = conv_relu_pool(self, "X", num_filters, filter_size, index=1, init=init)
         h = affine_norm_relu_dropout(self, h, hidden_dim, index=2, init=init)

@@ -5,6 +5,7 @@
 Parameters (cs231n names): W1..WL, b1..bL, and with normalization gamma1..gamma(L-1),
 beta1..beta(L-1). Layer i has hidden_dims[i-1] units. All parameters have `dtype`.
 `seed` seeds the weights and fixes the dropout masks (gradient checks need that).
+As in cs231n, X is cast to `dtype`, so a float32 net computes in float32.
 """
 import numpy as np
 
@@ -23,8 +24,8 @@ class FullyConnectedNet(Graph):
     def __init__(self, hidden_dims, input_dim=3 * 32 * 32, num_classes=10,
                  dropout_keep_ratio=1, normalization=None, reg=0.0,
                  weight_scale=1e-2, dtype=np.float32, seed=None):
-        super().__init__(reg=reg, input_shape=(input_dim,))
-        self.normalization, self.dtype = normalization, dtype
+        super().__init__(reg=reg, input_shape=(input_dim,), dtype=dtype)
+        self.normalization = normalization
         self.use_dropout = dropout_keep_ratio != 1
         self.num_layers = len(hidden_dims) + 1
         self.dropout_param = {"p": dropout_keep_ratio}

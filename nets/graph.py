@@ -34,10 +34,11 @@ class Node:
 class Graph:
     """A net built by `param(...)` and `add(...)`; `loss(X, y)` per the model interface."""
 
-    def __init__(self, reg=0.0, loss_layer=softmax, input_shape=None):
+    def __init__(self, reg=0.0, loss_layer=softmax, input_shape=None, dtype=None):
         self.params, self.decay, self.nodes = {}, {}, []
         self.reg, self.loss_layer = reg, loss_layer
         self.input_shape = input_shape  # one example's shape, for shape inference
+        self.dtype = dtype  # X is cast to it, as cs231n's nets do; None leaves X alone
         self.output = "X"
         self._differentiable = set()  # values that depend on a parameter
 
@@ -80,6 +81,7 @@ class Graph:
 
     def forward(self, X):
         """Run every node in order; returns (values by name, caches by node name)."""
+        X = X if self.dtype is None else X.astype(self.dtype, copy=False)
         values, caches = {"X": X, **self.params}, {}
         for node in self.nodes:
             args = {a: values[r] if isinstance(r, str) else r for a, r in node.args.items()}

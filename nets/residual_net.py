@@ -22,7 +22,7 @@ class ResidualNet(Graph):
 
     def __init__(self, input_dim=3 * 32 * 32, hidden_dim=100, num_blocks=2, num_classes=10,
                  weight_scale="he", reg=0.0, dtype=np.float32, seed=None):
-        super().__init__(reg=reg, input_shape=(input_dim,))
+        super().__init__(reg=reg, input_shape=(input_dim,), dtype=dtype)
         init = Init(weight_scale, seed=seed, dtype=dtype)
         h = affine_norm_relu_dropout(self, "X", hidden_dim, index=1, init=init)
         index = 2

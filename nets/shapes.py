@@ -15,6 +15,7 @@ import numpy as np
 
 def dry_run(graph, X):
     """graph.forward(X), on copies of the config dicts; returns (values, caches)."""
+    X = X if graph.dtype is None else X.astype(graph.dtype, copy=False)
     values, caches = {"X": X, **graph.params}, {}
     for node in graph.nodes:
         args = {a: values[r] if isinstance(r, str) else copy.deepcopy(r)

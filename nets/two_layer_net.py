@@ -17,7 +17,7 @@ class TwoLayerNet(Graph):
 
     def __init__(self, input_dim=3 * 32 * 32, hidden_dim=100, num_classes=10,
                  weight_scale=1e-3, reg=0.0, *, seed=None):
-        super().__init__(reg=reg, input_shape=(input_dim,))
+        super().__init__(reg=reg, input_shape=(input_dim,), dtype=np.float64)
         init = Init(weight_scale, seed=seed, dtype=np.float64)
         h = affine_norm_relu_dropout(self, "X", hidden_dim, index=1, init=init)
         affine(self, h, num_classes, index=2, init=init)

@@ -1,0 +1,303 @@
+"""The bug zoo: classic backprop bugs, planted one at a time in small graphs.
+
+Each Mutant is a real layer with one line of its backward changed (or a graph
+whose backward or loss is changed), placed in a tiny float64 net. A gradient
+check should catch every one, and check_model(..., localize=True) should name
+the node and argument where it lives, with a hint:
+
+    from nets import bugzoo
+    model, X, y = bugzoo.get("relu_leaks_negative").build(seed=0)
+    print(check_model(model, X, y, localize=True))
+
+Teachers: hand out `build()` without the name, ask for the bug and its fix;
+`bug` is the answer. `build(seed, real=True)` builds the same net with the
+real layers, which must pass (the false-alarm sweep in tests/test_bugzoo.py).
+"""
+import types
+from dataclasses import dataclass
+
+import numpy as np
+
+from layers import (add, affine, avg_pool, batchnorm, conv, dropout, embedding, leaky_relu,
+                    lstm, max_pool, relu, rnn, sigmoid, softmax, svm, tanh,
+                    temporal_affine, temporal_softmax)
+from nets.graph import Graph
+
+
+def mutate(module, **replaced):
+    """A copy of a layer module with some functions replaced (the original is untouched)."""
+    copy = types.ModuleType(module.__name__, module.__doc__)
+    copy.__dict__.update({k: v for k, v in vars(module).items() if not k.startswith("__")})
+    copy.__dict__.update(replaced)
+    return copy
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """One planted bug: where it lives (node, arg) and what it is (`bug`, the answer)."""
+    name: str
+    bug: str
+    net: str          # which small net: 'dense', 'conv', 'recurrent' or 'residual'
+    swap: tuple       # (real module or Graph, its replacement)
+    node: str         # the node (or value, or parameter) where the bug shows first
+    arg: str          # its argument, or 'fan-out' / 'regularization'
+    options: tuple = ()  # extra keywords for the net builder, as (key, value) pairs
+
+    def build(self, seed=0, real=False):
+        """(model, X, y): the small net holding the bug (the real layers if real=True)."""
+        swaps = {} if real else {self.swap[0]: self.swap[1]}
+        return NETS[self.net](np.random.default_rng(seed), swaps, **dict(self.options))
+
+
+# ---- the nets ------------------------------------------------------------------
+
+def _layer(swaps, module):
+    return swaps.get(module, module)
+
+
+def _graph(swaps, reg=0.0, loss_layer=softmax):
+    return _layer(swaps, Graph)(reg=reg, loss_layer=_layer(swaps, loss_layer))
+
+
+def _affine(net, swaps, rng, x, D, M, index):
+    w = net.param(f"W{index}", rng.standard_normal((D, M)) / np.sqrt(D))
+    b = net.param(f"b{index}", 0.5 * rng.standard_normal(M), decay=False)
+    return net.add(_layer(swaps, affine), x=x, w=w, b=b)
+
+
+MIDDLE = {
+    "relu": lambda net, swaps, rng, h, D: net.add(_layer(swaps, relu), x=h),
+    "leaky_relu": lambda net, swaps, rng, h, D: net.add(_layer(swaps, leaky_relu), x=h,
+                                                        alpha=0.1),
+    "sigmoid": lambda net, swaps, rng, h, D: net.add(_layer(swaps, sigmoid), x=h),
+    "tanh": lambda net, swaps, rng, h, D: net.add(_layer(swaps, tanh), x=h),
+    "dropout": lambda net, swaps, rng, h, D: net.add(
+        _layer(swaps, dropout), x=h, dropout_param={"p": 0.6, "seed": 3}),
+    "batchnorm": lambda net, swaps, rng, h, D: net.add(
+        _layer(swaps, batchnorm), x=h, bn_param={},
+        gamma=net.param("gamma1", 1 + 0.3 * rng.standard_normal(D), decay=False),
+        beta=net.param("beta1", 0.3 * rng.standard_normal(D), decay=False)),
+}
+
+
+def dense_net(rng, swaps, middle="relu", loss_layer=softmax, reg=0.0, N=5, D=6, C=6):
+    """X (N, D) - affine1 - <middle> - affine2 - loss. Both affines are square (D = C)."""
+    net = _graph(swaps, reg, loss_layer)
+    h = _affine(net, swaps, rng, "X", D, D, 1)
+    h = MIDDLE[middle](net, swaps, rng, h, D)
+    _affine(net, swaps, rng, h, D, C, 2)
+    return net, rng.standard_normal((N, D)), rng.integers(0, C, size=N)
+
+
+def residual_net(rng, swaps, N=5, D=6, C=4):
+    """X - affine1 - relu1 - affine2 - relu2 - affine3 - add1(relu1, affine3) - relu3 -
+    affine4 - softmax: relu1 fans out to affine2 and add1."""
+    net = _graph(swaps)
+    h = net.add(relu, x=_affine(net, swaps, rng, "X", D, D, 1))
+    branch = _affine(net, swaps, rng, net.add(relu, x=_affine(net, swaps, rng, h, D, D, 2)),
+                     D, D, 3)
+    joined = net.add(relu, x=net.add(_layer(swaps, add), a=h, b=branch))
+    _affine(net, swaps, rng, joined, D, C, 4)
+    return net, rng.standard_normal((N, D)), rng.integers(0, C, size=N)
+
+
+def conv_net(rng, swaps, pool=max_pool, N=2, C=2, H=6, F=3, classes=4):
+    """X (N, C, H, H) - conv1 - relu1 - conv2 - pool - affine1 - softmax (3x3 convs, pad 1)."""
+    net = _graph(swaps)
+    h = "X"
+    for index, channels in ((1, C), (2, F)):
+        w = net.param(f"W{index}", rng.standard_normal((F, channels, 3, 3)) / np.sqrt(9 * channels))
+        b = net.param(f"b{index}", 0.5 * rng.standard_normal(F), decay=False)
+        h = net.add(_layer(swaps, conv), x=h, w=w, b=b, conv_param={"stride": 1, "pad": 1})
+        if index == 1:
+            h = net.add(relu, x=h)
+    h = net.add(_layer(swaps, pool), x=h,
+                pool_param={"pool_height": 2, "pool_width": 2, "stride": 2})
+    _affine(net, swaps, rng, h, F * (H // 2) ** 2, classes, 1)
+    return net, rng.standard_normal((N, C, H, H)), rng.integers(0, classes, size=N)
+
+
+class MaskedLoss:
+    """A loss layer that binds a mask, since the graph calls loss_layer.loss(scores, y)."""
+
+    def __init__(self, layer, mask):
+        self.layer, self.mask, self.__name__ = layer, mask, layer.__name__
+
+    def loss(self, x, y):
+        return self.layer.loss(x, y, self.mask)
+
+
+def recurrent_net(rng, swaps, cell=lstm, N=3, T=4, V=5, D=4, H=5):
+    """ids X (N, T) - embedding1 - <rnn or lstm>1 - temporal_affine1 - temporal_softmax
+    (masked): a captioning model in miniature."""
+    gates = 4 if cell is lstm else 1
+    mask = rng.random((N, T)) > 0.3
+    net = _graph(swaps, loss_layer=MaskedLoss(_layer(swaps, temporal_softmax), mask))
+    h = net.add(_layer(swaps, embedding), x="X", W=net.param("W_embed", rng.standard_normal((V, D))))
+    h = net.add(_layer(swaps, cell), x=h, h0=net.param("h0", rng.standard_normal((N, H))),
+                Wx=net.param("Wx", 0.5 * rng.standard_normal((D, gates * H))),
+                Wh=net.param("Wh", 0.5 * rng.standard_normal((H, gates * H))),
+                b=net.param("b", 0.5 * rng.standard_normal(gates * H), decay=False))
+    net.add(temporal_affine, x=h, w=net.param("W_vocab", rng.standard_normal((H, V))),
+            b=net.param("b_vocab", rng.standard_normal(V), decay=False))
+    # Ids from fewer words than the batch reads, so some repeat (np.add.at matters).
+    return net, rng.integers(0, V, size=(N, T)), rng.integers(0, V, size=(N, T))
+
+
+NETS = {"dense": dense_net, "residual": residual_net, "conv": conv_net,
+        "recurrent": recurrent_net}
+
+
+# ---- the bugs in layers ----------------------------------------------------------
+
+def _replace(grads, index, value):
+    grads = list(grads)
+    grads[index] = value
+    return tuple(grads)
+
+
+def _affine_dw_transposed(dout, cache):
+    x, _ = cache
+    return _replace(affine.backward(dout, cache), 1, dout.T @ x.reshape(x.shape[0], -1))
+
+
+def _dropout_scaled_by_p(dout, cache):
+    mask = cache  # 0 or 1/p
+    keep = mask != 0
+    p = 1 / mask[keep].flat[0]
+    return dout * keep * p
+
+
+def _batchnorm_no_variance_term(dout, cache):
+    x_hat, gamma, inv_std, _ = cache
+    N = dout.shape[0]
+    dbeta, dgamma = dout.sum(axis=0), (dout * x_hat).sum(axis=0)
+    return (gamma * inv_std / N) * (N * dout - dbeta), dgamma, dbeta
+
+
+def _svm_true_class_sign(dloss, cache):
+    margins, y = cache
+    dx = svm.backward(dloss, cache)
+    rows = np.arange(len(y))
+    dx[rows, y] = -dx[rows, y]
+    return dx
+
+
+def _conv_off_by_one(dout, cache, needs=None):
+    short = dout.copy()
+    short[:, :, -1, :] = 0  # the loops stop at H_out - 1 and W_out - 1
+    short[:, :, :, -1] = 0
+    return _replace(conv.backward(dout, cache, needs), 0, conv.backward(short, cache, needs)[0])
+
+
+def _max_pool_spreads(dout, cache):
+    x, _, offsets = cache
+    dx = np.zeros_like(x)
+    for view in offsets:
+        dx[view] += dout
+    return dx
+
+
+def _lstm_gates_swapped(dh, cache):
+    x, h0, Wx, Wh, gates, *rest = cache
+    H = h0.shape[1]
+    swapped = np.concatenate([gates[..., :2 * H], gates[..., 3 * H:], gates[..., 2 * H:3 * H]],
+                             axis=-1)  # read as i, f, g, o instead of i, f, o, g
+    return lstm.backward(dh, (x, h0, Wx, Wh, swapped, *rest))
+
+
+def _temporal_softmax_ignores_mask(dloss, cache):
+    log_probs, labels, mask = cache
+    return temporal_softmax.backward(dloss, (log_probs, labels, np.ones_like(mask)))
+
+
+def _embedding_assigns(dout, cache):
+    x, (V, D), dtype = cache
+    dW = np.zeros((V, D), dtype=dtype)
+    dW[x] = dout  # fancy-index assignment: a repeated id keeps only its last gradient
+    return dW
+
+
+def _layer_mutant(name, module, bug, net, node, arg, options=(), **replaced):
+    return Mutant(name, bug, net, (module, mutate(module, **replaced)), node, arg, options)
+
+
+LAYER_MUTANTS = [
+    _layer_mutant("affine_dx_sign", affine, "dx = -(dout @ w.T): the sign is flipped",
+                  "dense", "affine2", "x",
+                  backward=lambda d, c: _replace(affine.backward(d, c), 0,
+                                                 -affine.backward(d, c)[0])),
+    _layer_mutant("affine_db_mean", affine, "db = dout.mean(axis=0): a mean, not a sum, over "
+                  "the batch", "dense", "affine2", "b",
+                  backward=lambda d, c: _replace(affine.backward(d, c), 2, d.mean(axis=0))),
+    _layer_mutant("affine_db_no_batch_sum", affine, "db = dout: the sum over the batch is "
+                  "missing", "dense", "affine2", "b",
+                  backward=lambda d, c: _replace(affine.backward(d, c), 2, d)),
+    _layer_mutant("affine_dw_transposed", affine, "dw = dout.T @ x: transposed (w is square, "
+                  "so the shape does not tell)", "dense", "affine2", "w",
+                  backward=_affine_dw_transposed),
+    _layer_mutant("relu_leaks_negative", relu, "dx = dout: the mask (x > 0) is forgotten",
+                  "dense", "relu1", "x", backward=lambda d, c: d.copy()),
+    _layer_mutant("relu_mask_on_dout", relu, "dx = dout * (dout > 0): the mask is built from "
+                  "dout instead of x", "dense", "relu1", "x",
+                  backward=lambda d, c: d * (d > 0)),
+    _layer_mutant("leaky_relu_no_slope", leaky_relu, "dx = dout * (x > 0): the slope alpha "
+                  "for x < 0 is forgotten", "dense", "leaky_relu1", "x",
+                  options=(("middle", "leaky_relu"),),
+                  backward=lambda d, c: d * (c[0] > 0)),
+    _layer_mutant("sigmoid_derivative_without_1_minus", sigmoid, "dx = dout * s: the factor "
+                  "(1 - s) is missing", "dense", "sigmoid1", "x",
+                  options=(("middle", "sigmoid"),), backward=lambda d, c: d * c),
+    _layer_mutant("tanh_derivative_of_the_input", tanh, "dx = dout * (1 - x**2) with x the "
+                  "input: the derivative uses x instead of tanh(x)", "dense", "tanh1", "x",
+                  options=(("middle", "tanh"),),
+                  backward=lambda d, c: d * (1 - np.arctanh(c) ** 2)),
+    _layer_mutant("dropout_scaled_by_p", dropout, "dx = dout * keep * p: scaled by p where "
+                  "forward scaled by 1/p", "dense", "dropout1", "x",
+                  options=(("middle", "dropout"),), backward=_dropout_scaled_by_p),
+    _layer_mutant("batchnorm_no_variance_term", batchnorm, "dx leaves out the path through "
+                  "the variance (the - x_hat * dgamma term)", "dense", "batchnorm1", "x",
+                  options=(("middle", "batchnorm"),), backward=_batchnorm_no_variance_term),
+    _layer_mutant("batchnorm_dgamma_without_xhat", batchnorm, "dgamma = dout.sum(axis=0): the "
+                  "factor x_hat is missing", "dense", "batchnorm1", "gamma",
+                  options=(("middle", "batchnorm"),),
+                  backward=lambda d, c: _replace(batchnorm.backward(d, c), 1, d.sum(axis=0))),
+    _layer_mutant("softmax_no_batch_mean", softmax, "dx = p - onehot(y): the division by N "
+                  "is missing", "dense", "softmax", "x",
+                  backward=lambda dl, c: softmax.backward(dl, c) * c[0].shape[0]),
+    _layer_mutant("svm_true_class_sign", svm, "dx[i, y_i] = +count: the true class's score "
+                  "is pushed the wrong way", "dense", "svm", "x",
+                  options=(("loss_layer", svm),), backward=_svm_true_class_sign),
+    _layer_mutant("conv_off_by_one", conv, "the loops over windows in dx stop one short: "
+                  "the last row and column of windows send no gradient", "conv", "conv2", "x",
+                  backward=_conv_off_by_one),
+    _layer_mutant("conv_db_mean_over_batch", conv, "db = dout.sum(axis=(2, 3)).mean(axis=0): "
+                  "a mean, not a sum, over the batch", "conv", "conv2", "b",
+                  backward=lambda d, c, needs=None: _replace(
+                      conv.backward(d, c, needs), 2, d.sum(axis=(2, 3)).mean(axis=0))),
+    _layer_mutant("conv_dw_flipped", conv, "dw rotated by 180 degrees: a convolution where "
+                  "forward computes a cross-correlation", "conv", "conv2", "w",
+                  backward=lambda d, c, needs=None: _replace(
+                      conv.backward(d, c, needs), 1, conv.backward(d, c, needs)[1][..., ::-1, ::-1])),
+    _layer_mutant("max_pool_spreads_gradient", max_pool, "each window's dout goes to every "
+                  "entry of the window, not only to its maximum", "conv", "max_pool1", "x",
+                  backward=_max_pool_spreads),
+    _layer_mutant("avg_pool_no_division", avg_pool, "dx gets dout, not dout / (HH * WW): the "
+                  "window size is forgotten", "conv", "avg_pool1", "x",
+                  options=(("pool", avg_pool),),
+                  backward=lambda d, c: avg_pool.backward(d, c) * len(c[1])),
+    _layer_mutant("add_drops_the_shortcut", add, "da = 0: the shortcut gets no gradient",
+                  "residual", "add1", "a", backward=lambda d, c: (np.zeros_like(d), d)),
+    _layer_mutant("lstm_gates_swapped", lstm, "backward reads the gates as i, f, g, o; "
+                  "forward wrote i, f, o, g", "recurrent", "lstm1", "x",
+                  backward=_lstm_gates_swapped),
+    _layer_mutant("rnn_dWh_transposed", rnn, "dWh = da.T @ prev_h: transposed (Wh is square)",
+                  "recurrent", "rnn1", "Wh", options=(("cell", rnn),),
+                  backward=lambda d, c: _replace(rnn.backward(d, c), 3, rnn.backward(d, c)[3].T)),
+    _layer_mutant("temporal_softmax_ignores_mask", temporal_softmax, "dx is not multiplied by "
+                  "the mask: padded positions get gradient", "recurrent", "temporal_softmax",
+                  "x", backward=_temporal_softmax_ignores_mask),
+    _layer_mutant("embedding_assigns_instead_of_adding", embedding, "dW[x] = dout: a repeated "
+                  "word keeps only its last gradient (use np.add.at)", "recurrent",
+                  "embedding1", "W", backward=_embedding_assigns),
+]

@@ -84,6 +84,11 @@ def _col2im(dcols, x_shape, HH, WW, stride, pad, H_out, W_out):
     return dx_pad[:, :, pad:pad + H, pad:pad + W].transpose(1, 0, 2, 3)
 
 
+def _join(parts):
+    """The chunks' parts as one batch; a lone part as it is (no copy)."""
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
 def forward(x, w, b, conv_param, *, max_bytes=MAX_BYTES):
     """Fast convolution: one matrix product per chunk of at most max_bytes of im2col."""
     stride, pad, H_out, W_out = _check(x, w, b, conv_param)
@@ -94,8 +99,8 @@ def forward(x, w, b, conv_param, *, max_bytes=MAX_BYTES):
     for batch in batches:
         cols = _im2col(x[batch], HH, WW, stride, pad, H_out, W_out)
         out_rows = (w_rows @ cols).reshape(F, -1, H_out, W_out)
-        out[batch] = out_rows.transpose(1, 0, 2, 3)
-    out += b.reshape(F, 1, 1)
+        # Adding b while copying to (n, F, H_out, W_out) saves a pass over out.
+        np.add(out_rows.transpose(1, 0, 2, 3), b.reshape(F, 1, 1), out=out[batch])
     # One chunk: keep cols for backward. Several: backward rebuilds them per chunk,
     # so memory stays bounded by max_bytes.
     kept_cols = cols if len(batches) == 1 else None
@@ -108,7 +113,7 @@ def backward(dout, cache, needs=None):
     needs = INPUTS + PARAMS if needs is None else needs
     F, (HH, WW), (H_out, W_out) = w.shape[0], w.shape[2:], dout.shape[2:]
     w_rows = w.reshape(F, -1)
-    dx = np.empty_like(x) if "x" in needs else None
+    dx_parts = []
     dw_rows = np.zeros_like(w_rows) if "w" in needs else None
     for batch in batches:
         x_batch = x[batch]
@@ -118,9 +123,10 @@ def backward(dout, cache, needs=None):
             cols = kept_cols if kept_cols is not None else _im2col(
                 x_batch, HH, WW, stride, pad, H_out, W_out)
             dw_rows += dout_rows @ cols.T
-        if dx is not None:
-            dx[batch] = _col2im(w_rows.T @ dout_rows, x_batch.shape, HH, WW, stride, pad,
-                                H_out, W_out)
+        if "x" in needs:
+            dx_parts.append(_col2im(w_rows.T @ dout_rows, x_batch.shape, HH, WW, stride,
+                                    pad, H_out, W_out))
+    dx = _join(dx_parts) if "x" in needs else None
     dw = None if dw_rows is None else dw_rows.reshape(w.shape)
     db = dout.sum(axis=(0, 2, 3)) if "b" in needs else None
     return dx, dw, db

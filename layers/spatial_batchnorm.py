@@ -58,6 +58,11 @@ def _running_stats(bn_param, x):
     return running_mean, running_var
 
 
+def _channel_dot(a, b):
+    """sum over n, y, z of a * b, per channel, without an (N, C, H, W) temporary."""
+    return np.einsum("nchw,nchw->c", a, b)
+
+
 def forward(x, gamma, beta, bn_param):
     mode = _check(x, gamma, beta, bn_param)
     # Plain Python floats, so that a float32 x stays float32 (numpy scalars would promote).
@@ -67,27 +72,32 @@ def forward(x, gamma, beta, bn_param):
     if mode == "train":
         mean = x.mean(axis=AXES)
         centered = x - _per_channel(mean)
-        var = np.mean(centered * centered, axis=AXES)  # biased: divides by M
+        var = _channel_dot(centered, centered) / (x.size // x.shape[1])  # biased: divides by M
         bn_param["running_mean"] = momentum * running_mean + (1 - momentum) * mean
         bn_param["running_var"] = momentum * running_var + (1 - momentum) * var
     else:
         mean, var = running_mean.astype(x.dtype), running_var.astype(x.dtype)
         centered = x - _per_channel(mean)
     inv_std = 1 / np.sqrt(var + eps)
-    x_hat = centered
-    x_hat *= _per_channel(inv_std)  # centered is a fresh array: normalize it in place
-    out = _per_channel(gamma) * x_hat + _per_channel(beta)
-    return out, (x_hat, gamma, inv_std, mode)
+    # out = gamma * x_hat + beta with x_hat = centered * inv_std, in two passes over x;
+    # backward gets x_hat's sums from `centered` and inv_std.
+    out = centered * _per_channel(gamma * inv_std)
+    out += _per_channel(beta)
+    return out, (centered, gamma, inv_std, mode)
 
 
 def backward(dout, cache):
-    x_hat, gamma, inv_std, mode = cache
+    centered, gamma, inv_std, mode = cache
     dbeta = dout.sum(axis=AXES)
-    dgamma = np.sum(dout * x_hat, axis=AXES)
-    scale = _per_channel(gamma * inv_std)
+    dgamma = _channel_dot(dout, centered) * inv_std
+    scale = gamma * inv_std
     if mode == "test":
-        return dout * scale, dgamma, dbeta
+        return dout * _per_channel(scale), dgamma, dbeta
+    # dx = scale * (dout - (dbeta + x_hat * dgamma) / M), with x_hat = centered * inv_std,
+    # arranged as four passes over (N, C, H, W) arrays.
     M = dout.size // dout.shape[1]
-    dx = dout - (_per_channel(dbeta / M) + x_hat * _per_channel(dgamma / M))
-    dx *= scale
+    dx = centered * _per_channel(-inv_std * dgamma / M)
+    dx += dout
+    dx -= _per_channel(dbeta / M)
+    dx *= _per_channel(scale)
     return dx, dgamma, dbeta

@@ -13,7 +13,10 @@ Teachers: hand out `build()` without the name, ask for the bug and its fix;
 `bug` is the answer. `build(seed, real=True)` builds the same net with the
 real layers, which must pass (the false-alarm sweep in tests/test_bugzoo.py).
 """
+import functools
+import inspect
 import types
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +24,7 @@ import numpy as np
 from layers import (add, affine, avg_pool, batchnorm, conv, dropout, embedding, leaky_relu,
                     lstm, max_pool, relu, rnn, sigmoid, softmax, svm, tanh,
                     temporal_affine, temporal_softmax)
+from layers.gradcheck import GradcheckWarning, check_model
 from nets.graph import Graph
 
 
@@ -29,6 +33,12 @@ def mutate(module, **replaced):
     copy = types.ModuleType(module.__name__, module.__doc__)
     copy.__dict__.update({k: v for k, v in vars(module).items() if not k.startswith("__")})
     copy.__dict__.update(replaced)
+    if hasattr(module, "loss") and "loss" not in replaced:
+        # The original loss() calls the original backward; the copy's must call the copy's.
+        def loss(*args):
+            value, cache = copy.forward(*args)
+            return value, copy.backward(1.0, cache)
+        copy.loss = loss
     return copy
 
 
@@ -102,7 +112,8 @@ def residual_net(rng, swaps, N=5, D=6, C=4):
 
 
 def conv_net(rng, swaps, pool=max_pool, N=2, C=2, H=6, F=3, classes=4):
-    """X (N, C, H, H) - conv1 - relu1 - conv2 - pool - affine1 - softmax (3x3 convs, pad 1)."""
+    """X (N, C, H, H) - conv1 - relu1 - conv2 - pool - affine1 - softmax (3x3 convs, pad 1;
+    params W1, b1, W2, b2 for the convs, W3, b3 for the affine)."""
     net = _graph(swaps)
     h = "X"
     for index, channels in ((1, C), (2, F)):
@@ -113,7 +124,7 @@ def conv_net(rng, swaps, pool=max_pool, N=2, C=2, H=6, F=3, classes=4):
             h = net.add(relu, x=h)
     h = net.add(_layer(swaps, pool), x=h,
                 pool_param={"pool_height": 2, "pool_width": 2, "stride": 2})
-    _affine(net, swaps, rng, h, F * (H // 2) ** 2, classes, 1)
+    _affine(net, swaps, rng, h, F * (H // 2) ** 2, classes, 3)
     return net, rng.standard_normal((N, C, H, H)), rng.integers(0, classes, size=N)
 
 
@@ -190,12 +201,31 @@ def _conv_off_by_one(dout, cache, needs=None):
     return _replace(conv.backward(dout, cache, needs), 0, conv.backward(short, cache, needs)[0])
 
 
+def _remembering(module):
+    """module.forward that also keeps its arguments: cache = (the real cache, arguments),
+    for mutants that need more than the real cache holds."""
+    @functools.wraps(module.forward)
+    def forward(*args, **kwargs):
+        out, cache = module.forward(*args, **kwargs)
+        return out, (cache, inspect.signature(module.forward).bind(*args, **kwargs).arguments)
+    return forward
+
+
+def _window_size(pool_param):
+    return pool_param["pool_height"] * pool_param["pool_width"]
+
+
 def _max_pool_spreads(dout, cache):
-    x, _, offsets = cache
-    dx = np.zeros_like(x)
-    for view in offsets:
-        dx[view] += dout
-    return dx
+    _, args = cache
+    # Every entry of a window gets its dout: avg_pool's backward times the window size.
+    x, pool_param = args["x"], args["pool_param"]
+    spread = avg_pool.backward(dout, avg_pool.forward(x, pool_param)[1])
+    return spread * _window_size(pool_param)
+
+
+def _avg_pool_no_division(dout, cache):
+    real_cache, args = cache
+    return avg_pool.backward(dout, real_cache) * _window_size(args["pool_param"])
 
 
 def _lstm_gates_swapped(dh, cache):
@@ -281,11 +311,11 @@ LAYER_MUTANTS = [
                       conv.backward(d, c, needs), 1, conv.backward(d, c, needs)[1][..., ::-1, ::-1])),
     _layer_mutant("max_pool_spreads_gradient", max_pool, "each window's dout goes to every "
                   "entry of the window, not only to its maximum", "conv", "max_pool1", "x",
-                  backward=_max_pool_spreads),
+                  forward=_remembering(max_pool), backward=_max_pool_spreads),
     _layer_mutant("avg_pool_no_division", avg_pool, "dx gets dout, not dout / (HH * WW): the "
                   "window size is forgotten", "conv", "avg_pool1", "x",
                   options=(("pool", avg_pool),),
-                  backward=lambda d, c: avg_pool.backward(d, c) * len(c[1])),
+                  forward=_remembering(avg_pool), backward=_avg_pool_no_division),
     _layer_mutant("add_drops_the_shortcut", add, "da = 0: the shortcut gets no gradient",
                   "residual", "add1", "a", backward=lambda d, c: (np.zeros_like(d), d)),
     _layer_mutant("lstm_gates_swapped", lstm, "backward reads the gates as i, f, g, o; "
@@ -301,3 +331,109 @@ LAYER_MUTANTS = [
                   "word keeps only its last gradient (use np.add.at)", "recurrent",
                   "embedding1", "W", backward=_embedding_assigns),
 ]
+
+
+# ---- the bugs in the graph ---------------------------------------------------------
+
+def _graph_with_sum(combine):
+    """A Graph whose backward combines two gradients reaching one value with `combine`
+    instead of adding them (Graph.backward otherwise, line for line)."""
+    class Mutated(Graph):
+        def backward(self, dout, caches):
+            grads = {self.output: dout}
+            for node in reversed(self.nodes):
+                if node.name not in grads:
+                    continue
+                refs = node.refs()
+                needs = tuple(a for a in node.grad_args if refs.get(a) in self._differentiable)
+                if not needs:
+                    continue
+                extra = {"needs": needs} if node.takes_needs and needs != node.grad_args else {}
+                local = node.layer.backward(grads[node.name], caches[node.name], **extra)
+                local = local if isinstance(local, tuple) else (local,)
+                for arg, d in zip(node.grad_args, local):
+                    if arg in needs:
+                        ref = refs[arg]
+                        grads[ref] = combine(grads[ref], d) if ref in grads else d
+            return grads
+    return Mutated
+
+
+def _graph_with_reg_gradient(extra):
+    """A Graph whose loss adds extra * reg * W to each regularized gradient."""
+    class Mutated(Graph):
+        def loss(self, X, y=None):
+            result = super().loss(X, y)
+            if y is None:
+                return result
+            loss, grads = result
+            for name, w in self.params.items():
+                if self.decay[name]:
+                    grads[name] = grads[name] + extra * self.reg * w
+            return loss, grads
+    return Mutated
+
+
+GRAPH_MUTANTS = [
+    Mutant("fanout_keeps_last", "grads[ref] = d: at a fan-out the last consumer's gradient "
+           "overwrites the others", "residual", (Graph, _graph_with_sum(lambda old, new: new)),
+           "relu1", "fan-out"),
+    Mutant("fanout_keeps_first", "a value's gradient is set by its first consumer (in "
+           "backward order) and later ones are dropped", "residual",
+           (Graph, _graph_with_sum(lambda old, new: old)), "relu1", "fan-out"),
+    Mutant("reg_gradient_doubled", "grads[W] += 2 * reg * W: the 0.5 of 0.5 * reg * sum(W**2) "
+           "is forgotten in the gradient", "dense", (Graph, _graph_with_reg_gradient(1.0)),
+           "W1", "regularization", (("reg", 0.1),)),
+    Mutant("reg_gradient_missing", "the loss has 0.5 * reg * sum(W**2) but the gradient "
+           "lacks reg * W", "dense", (Graph, _graph_with_reg_gradient(-1.0)), "W1",
+           "regularization", (("reg", 0.1),)),
+]
+
+MUTANTS = {m.name: m for m in LAYER_MUTANTS + GRAPH_MUTANTS}
+
+
+def get(name):
+    """The mutant called `name` (see MUTANTS for the names)."""
+    if name not in MUTANTS:
+        raise ValueError(f"bugzoo: no mutant called {name!r} (mutants: {', '.join(MUTANTS)})")
+    return MUTANTS[name]
+
+
+@dataclass
+class Catch:
+    """What check_model(localize=True) made of one mutant."""
+    mutant: Mutant
+    caught: bool
+    culprit: object  # a Culprit, or None
+
+    @property
+    def localized(self):
+        return self.culprit is not None and \
+            (self.culprit.node, self.culprit.arg) == (self.mutant.node, self.mutant.arg)
+
+
+def catch(mutant, seed=0, real=False):
+    """Check the mutant's net with localization; the pitfall warnings are silenced."""
+    model, X, y = mutant.build(seed, real=real)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", GradcheckWarning)
+        report = check_model(model, X, y, localize=True)
+    return Catch(mutant, not report.ok, report.culprit)
+
+
+def table(seed=0):
+    """The catalogue as text: mutant, caught?, localized to, right place?, hint. Returns
+    (text, every mutant caught and localized)."""
+    catches = [catch(m, seed) for m in MUTANTS.values()]
+    lines = [f"{'mutant':<38} {'caught':<7} {'localized to':<24} {'right':<6} hint"]
+    for c in catches:
+        where = "-" if c.culprit is None else (
+            f"{c.culprit.node}.{c.culprit.arg}" if c.culprit.arg not in
+            ("fan-out", "regularization") else f"{c.culprit.arg} at {c.culprit.node}")
+        lines.append(f"{c.mutant.name:<38} {'yes' if c.caught else 'NO':<7} {where:<24} "
+                     f"{'yes' if c.localized else 'NO':<6} "
+                     f"{(c.culprit.hint if c.culprit else '') or ''}")
+    good = sum(c.caught and c.localized for c in catches)
+    lines.append(f"\n{good} of {len(catches)} mutants caught and localized to the right "
+                 "node and argument")
+    return "\n".join(lines), good == len(catches)

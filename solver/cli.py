@@ -8,7 +8,14 @@ import numpy as np
 
 
 def gradcheck_command(args):
-    """Run check_layer on each layer's default case; print a table; 1 if any fails."""
+    """Run check_layer on each layer's default case; print a table; 1 if any fails.
+
+    --mutants checks the bug zoo instead, --sweep prints step-size sweeps.
+    """
+    if args.mutants:
+        return mutants_command(args)
+    if args.sweep:
+        return sweep_command(args)
     import layers
     from layers import _cases, gradcheck
 
@@ -33,6 +40,41 @@ def gradcheck_command(args):
     print(f"\n{len(names) - failed} of {len(names)} layers pass "
           f"(directional check, float64, tolerance {gradcheck.DEFAULT_TOL:.0e})")
     return 1 if failed else 0
+
+
+def mutants_command(args):
+    """The bug zoo: each mutant caught? localized to the right node and argument? hint."""
+    from nets import bugzoo
+
+    text, all_found = bugzoo.table(seed=args.seed)
+    print(text)
+    return 0 if all_found else 1
+
+
+def sweep_command(args):
+    """Step-size sweeps of the layers' default cases (in float32 with --float32)."""
+    import layers
+    from layers import _cases, gradcheck
+
+    for name in args.layers or layers.layer_names():
+        case_args, case_kwargs = _cases.case(name, seed=args.seed)
+        if args.float32:
+            case_args = [_as_float32(a) for a in case_args]
+            case_kwargs = {k: _as_float32(v) for k, v in case_kwargs.items()}
+        sweep = gradcheck.step_size_sweep(layers.load(name), *case_args, **case_kwargs)
+        print(sweep, end="\n\n")
+        if args.figure_dir:
+            os.makedirs(args.figure_dir, exist_ok=True)
+            sweep.figure().savefig(os.path.join(args.figure_dir, f"{name}_sweep.png"))
+    return 0
+
+
+def _as_float32(value):
+    if isinstance(value, np.ndarray) and value.dtype == np.float64:
+        return value.astype(np.float32)
+    if isinstance(value, dict):
+        return {k: _as_float32(v) for k, v in value.items()}
+    return value
 
 
 MODELS = ("cnn", "fc", "two_layer", "residual")
@@ -207,6 +249,13 @@ def build_parser():
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("gradcheck", help="gradient-check every layer")
     check.add_argument("layers", nargs="*", help="layer names (default: all)")
+    check.add_argument("--mutants", action="store_true",
+                       help="check the bug zoo (nets/bugzoo.py): caught, localized, hint")
+    check.add_argument("--sweep", action="store_true",
+                       help="relative error against the step h, 1e-1 ... 1e-12, with a verdict")
+    check.add_argument("--float32", action="store_true", help="with --sweep: in float32")
+    check.add_argument("--figure-dir", help="with --sweep: write <layer>_sweep.png here")
+    check.add_argument("--seed", type=int, default=0, help="seed of the cases (default 0)")
     check.set_defaults(run=gradcheck_command)
     add_train_parser(commands)
     return parser

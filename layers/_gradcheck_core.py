@@ -1,0 +1,217 @@
+"""The core of check_layer and check_model: checking one tensor, and one layer call.
+
+A tensor is checked with directional checks first (one pair of forwards each).
+Only when that fails is it looked at closer: entry by entry when it is small
+(which also finds kinks and gives the hints their picture), by halving with
+further directional checks when it is big (_gradcheck_bisect.py).
+"""
+import copy
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from layers import _gradcheck_bisect, _gradcheck_kinks
+
+SCAN_LIMIT = 2000
+"""Tensors up to this many entries are scanned entry by entry on failure; bigger ones
+are searched by halving, in O(log N) forwards per wrong entry."""
+
+
+@dataclass
+class Row:
+    """One checked argument: its directional error and, on failure, the worst entry."""
+    name: str
+    shape: tuple
+    error: float
+    ok: bool
+    worst: tuple = None
+    numeric: float = None
+    analytic: float = None
+    kinks: int = 0  # entries on a kink, left out of pass/fail
+    hint: str = None
+    # The full elementwise picture when the tensor was scanned (for the hints).
+    numeric_grad: np.ndarray = field(default=None, repr=False, compare=False)
+    analytic_grad: np.ndarray = field(default=None, repr=False, compare=False)
+    kink_mask: np.ndarray = field(default=None, repr=False, compare=False)
+
+
+def relative(numeric, analytic):
+    """|n - a| / max(1e-8, |n| + |a|), elementwise (cs231n's rel_error before the max)."""
+    return np.abs(numeric - analytic) / np.maximum(1e-8, np.abs(numeric) + np.abs(analytic))
+
+
+def rounding_noise(*values, h):
+    """How far rounding alone can move a centered difference of f: about eps |f| / h."""
+    return 100 * np.finfo(np.float64).eps * max(abs(v) for v in values) / h
+
+
+def directional_error(f, x, grad, rng, h, directions, tol, keep=None, f_scale=0.0):
+    """(max relative error, passed) between (f(x + h u) - f(x - h u)) / 2h and u . grad.
+
+    A direction passes when its relative error is under tol, or when numeric and
+    analytic differ by no more than rounding can explain (a gradient that is 0 in
+    theory, such as a bias before batchnorm, meets numeric noise of ~1e-11, whose
+    relative error against the 1e-8 floor would be 1e-3). With `keep` (a mask), u
+    is zero outside it and |u| <= 1 inside, so no entry moves further than h and
+    none crosses a kink the scan did not see. `f_scale` is the size of the terms
+    f sums (sum |out * dout|), when they cancel to a much smaller f.
+    """
+    worst, passed = 0.0, True
+    for _ in range(directions):
+        if keep is None:
+            u = rng.standard_normal(x.shape)
+        else:
+            u = rng.uniform(-1, 1, size=x.shape) * keep
+        plus, minus = f(x + h * u), f(x - h * u)
+        numeric, analytic = (plus - minus) / (2 * h), float(np.sum(u * grad))
+        error = float(relative(numeric, analytic))
+        worst = max(worst, error)
+        passed &= error < tol or abs(numeric - analytic) <= rounding_noise(plus, minus, f_scale, h=h)
+    return worst, passed
+
+
+def check_tensor(name, f, x, grad, rng, h, tol, directions, locate="auto", f_scale=0.0):
+    """A Row for the gradient `grad` of the scalar f at x. locate: 'auto', 'scan', 'bisect'."""
+    error, passed = directional_error(f, x, grad, rng, h, directions, tol, f_scale=f_scale)
+    row = Row(name, x.shape, error, passed)
+    if row.ok:
+        return row
+    if locate == "scan" or (locate == "auto" and x.size <= SCAN_LIMIT):
+        _diagnose_by_scan(row, f, x, grad, rng, h, tol, directions, f_scale)
+    else:
+        _diagnose_by_halving(row, f, x, grad, rng, h, tol, directions, f_scale)
+    return row
+
+
+def _diagnose_by_scan(row, f, x, grad, rng, h, tol, directions, f_scale):
+    scan = _gradcheck_kinks.scan(f, x, h)
+    kinked = _gradcheck_kinks.kinks(scan, grad)
+    outside = _gradcheck_kinks.outside_one_sided(scan, grad, kinked)
+    row.numeric_grad, row.analytic_grad, row.kink_mask = scan.numeric, grad, kinked & ~outside
+    if kinked.any():
+        row.kinks = int(kinked.sum())
+        row.error, passed = directional_error(f, x, grad, rng, h, directions, tol,
+                                              keep=~kinked, f_scale=f_scale)
+        row.ok = passed and not outside.any()
+    if not row.ok:
+        errors = relative(scan.numeric, grad)
+        errors[row.kink_mask] = -1.0  # a kink within its one-sided bounds is not wrong
+        worst = np.unravel_index(np.argmax(errors), x.shape)
+        row.worst = tuple(int(i) for i in worst)
+        row.numeric, row.analytic = float(scan.numeric[worst]), float(grad[worst])
+
+
+def _diagnose_by_halving(row, f, x, grad, rng, h, tol, directions, f_scale, rounds=8):
+    """Halving finds wrong entries; those that turn out to be kinks are set aside."""
+    kinked = np.zeros(x.shape, dtype=bool)
+    for _ in range(rounds):
+        found = _gradcheck_bisect.find_bad_entries(f, x, grad, h, tol, rng, skip=kinked)
+        wrong = [entry for entry in found if not _is_kink(f, x, grad, h, entry[0], kinked)]
+        if wrong or not found:
+            break
+    row.kinks = int(kinked.sum())
+    if row.kinks:
+        row.error, row.ok = directional_error(f, x, grad, rng, h, directions, tol,
+                                              keep=~kinked, f_scale=f_scale)
+    if not row.ok and wrong:
+        index, numeric, analytic = max(wrong, key=lambda e: relative(e[1], e[2]))
+        row.worst = tuple(int(i) for i in np.unravel_index(index, x.shape))
+        row.numeric, row.analytic = float(numeric), float(analytic)
+
+
+def _is_kink(f, x, grad, h, flat_index, kinked):
+    """Scan one entry; a kink whose gradient lies between its one-sided slopes is marked."""
+    ix = np.unravel_index(flat_index, x.shape)
+    def along(value):
+        moved = x.copy()
+        moved[ix] = value
+        return f(moved)
+    f0, plus, minus = f(x), along(x[ix] + h), along(x[ix] - h)
+    noise = 1e3 * np.finfo(np.float64).eps * max(abs(f0), 1e-300) / h
+    scan = _gradcheck_kinks.Scan(np.array([(f0 - minus) / h]), np.array([(plus - f0) / h]), noise)
+    g = np.array([grad[ix]])
+    if _gradcheck_kinks.kinks(scan, g)[0] and not _gradcheck_kinks.outside_one_sided(
+            scan, g, np.array([True]))[0]:
+        kinked[ix] = True
+        return True
+    return False
+
+
+def as_float64(value):
+    """A float64 copy of a float array; a deep copy of anything else (config dicts)."""
+    if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+        return value.astype(np.float64)
+    return copy.deepcopy(value)
+
+
+def same(a, b):
+    """True when two nested structures of arrays and plain values are identical."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)
+                and a.shape == b.shape and np.array_equal(a, b, equal_nan=True))
+    if isinstance(a, (tuple, list)):
+        return (type(a) is type(b) and len(a) == len(b)
+                and all(same(x, y) for x, y in zip(a, b)))
+    if isinstance(a, dict):
+        return (isinstance(b, dict) and a.keys() == b.keys()
+                and all(same(a[k], b[k]) for k in a))
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return True
+
+
+def as_tuple(grads):
+    return grads if isinstance(grads, tuple) else (grads,)
+
+
+def check_call(module, values, dout, names, rng, h, tol, directions, locate="auto"):
+    """Check one call module.forward(**values) with upstream dout: (rows, problems).
+
+    dout is an array, or a function of forward's output that returns one.
+    values are float64 already; each forward gets fresh copies, so config dicts
+    (running statistics) are never touched. `names` are the arguments to check,
+    in INPUTS + PARAMS order. Also checks shapes and that neither forward nor
+    backward wrote its arguments, dout or the cache.
+    """
+    rows, problems = [], []
+
+    def run(**changed):
+        call = {k: as_float64(v) for k, v in values.items()}
+        call.update(changed)
+        return module.forward(**call)
+
+    # Config dicts are left out: forward may update them (batchnorm's running statistics).
+    non_config = {k: v for k, v in values.items() if not isinstance(v, dict)}
+    before = copy.deepcopy(non_config)
+    out, cache = module.forward(**{k: as_float64(v) if isinstance(v, dict) else v
+                                   for k, v in values.items()})
+    if not same(before, non_config):
+        problems.append("forward wrote one of its arguments")
+    dout = dout(out) if callable(dout) else dout
+    f_scale = float(np.sum(np.abs(np.asarray(out, np.float64) * dout)))
+    dout_before, cache_before = copy.deepcopy(dout), copy.deepcopy(cache)
+    grads = as_tuple(module.backward(dout, cache))
+    if not same(dout_before, dout):
+        problems.append("backward wrote dout")
+    if not same(cache_before, cache):
+        problems.append("backward wrote the cache")
+
+    all_names = tuple(module.INPUTS) + tuple(module.PARAMS)
+    if len(grads) != len(all_names):
+        problems.append(f"backward returned {len(grads)} gradients for {all_names}")
+        return rows, problems
+    for arg, grad in zip(all_names, grads):
+        if arg not in names:
+            continue
+        x = values[arg]
+        if np.shape(grad) != x.shape:
+            problems.append(f"d{arg} has shape {np.shape(grad)} but {arg} has {x.shape}")
+            continue
+
+        def loss_at(x_new, arg=arg):
+            return float(np.sum(run(**{arg: x_new})[0] * dout))
+
+        rows.append(check_tensor(arg, loss_at, x, np.asarray(grad, dtype=np.float64), rng, h,
+                                 tol, directions, locate, f_scale))
+    return rows, problems

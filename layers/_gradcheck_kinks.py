@@ -1,0 +1,68 @@
+"""Kinks: entries whose centered difference straddles a point where the loss is not
+differentiable.
+
+At relu's 0, where the maximum of a pool window changes hands, or where an svm
+margin crosses 0, the forward's active set changes between x - h and x + h. The
+centered difference then averages two different slopes and matches neither, so
+a correct backward seems to fail. Such an entry gives itself away by its
+one-sided derivatives,
+
+    right = (f(x + h) - f(x)) / h,    left = (f(x) - f(x - h)) / h,
+
+which differ by about f'' h for a smooth f, but by the whole jump in slope
+across a kink. A kinked entry is left out of pass/fail; there a correct
+backward returns one of the two slopes (or anything between: a subgradient), so
+the check asks for exactly that instead.
+"""
+from dataclasses import dataclass
+
+import numpy as np
+
+JUMP = 0.1
+"""A kink: right and left differ by more than this fraction of |right| + |left| ..."""
+JUMP_OF_SCALE = 1e-3
+"""... and by more than this fraction of the tensor's largest gradient, which a smooth
+function's curvature (a change of about f'' h = 1e-5 f'') stays far below."""
+
+
+@dataclass
+class Scan:
+    """One-sided and centered differences of f at every entry of x."""
+    left: np.ndarray
+    right: np.ndarray
+    noise: float  # the rounding error of one difference quotient
+
+    @property
+    def numeric(self):
+        return (self.left + self.right) / 2  # equals (f(x + h) - f(x - h)) / 2h
+
+
+def scan(f, x, h):
+    """Scan of f around x, entry by entry: 2 N + 1 forwards. x is left unchanged."""
+    f0 = f(x)
+    left, right = np.empty(x.shape), np.empty(x.shape)
+    moved = x.copy()
+    for ix in np.ndindex(*x.shape):
+        moved[ix] = x[ix] + h
+        plus = f(moved)
+        moved[ix] = x[ix] - h
+        minus = f(moved)
+        moved[ix] = x[ix]
+        right[ix], left[ix] = (plus - f0) / h, (f0 - minus) / h
+    noise = 1e3 * np.finfo(np.float64).eps * max(abs(f0), 1e-300) / h
+    return Scan(left, right, noise)
+
+
+def kinks(s, grad):
+    """Boolean mask of the kinked entries of a Scan."""
+    scale = max(np.abs(s.left).max(), np.abs(s.right).max(), np.abs(grad).max(), 1e-300)
+    jump = np.abs(s.right - s.left)
+    return ((jump > JUMP * (np.abs(s.left) + np.abs(s.right)))
+            & (jump > JUMP_OF_SCALE * scale) & (jump > s.noise))
+
+
+def outside_one_sided(s, grad, kinked):
+    """Kinked entries where grad is not between the left and right derivatives."""
+    low, high = np.minimum(s.left, s.right), np.maximum(s.left, s.right)
+    slack = 1e-3 * (high - low) + s.noise
+    return kinked & ((grad < low - slack) | (grad > high + slack))

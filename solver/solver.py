@@ -316,12 +316,14 @@ class Solver:
 
     def check_accuracy(self, X, y, num_samples=None, batch_size=100):
         """Fraction of rows whose highest score is the label. With num_samples,
-        a random subsample (without replacement) of that many rows is used."""
+        a random subsample (without replacement) of that many rows is used.
+        Scores (N, T, V) for sequences give the fraction of tokens: the argmax is
+        over the last axis, the classes, whatever comes before it."""
         N = len(X)
         if num_samples is not None and N > num_samples:
             rows = self._rng.choice(N, num_samples, replace=False)
             X, y, N = X[rows], y[rows], num_samples
-        predictions = [np.argmax(self.model.loss(X[i:i + batch_size]), axis=1)
+        predictions = [np.argmax(self.model.loss(X[i:i + batch_size]), axis=-1)
                        for i in range(0, N, batch_size)]
         return float(np.mean(np.concatenate(predictions) == y))
 

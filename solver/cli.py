@@ -77,15 +77,28 @@ def _as_float32(value):
     return value
 
 
-MODELS = ("cnn", "fc", "two_layer", "residual")
-DATASETS = ("mnist", "digits", "cifar10", "spiral", "blobs")
+MODELS = ("cnn", "fc", "two_layer", "residual", "charlm")
+DATASETS = ("mnist", "digits", "cifar10", "spiral", "blobs", "text")
 RULES = ("sgd", "sgd_momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
+CELLS = ("lstm", "rnn", "gru")
+
+# Options whose good value depends on the model. The character-level language model
+# trains on the text, with a larger learning rate kept in check by gradient clipping,
+# and Glorot's init, made for tanh and sigmoid units.
+DEFAULTS = {"dataset": "mnist", "epochs": 6, "batch_size": 50, "lr": 1e-3, "lr_decay": 0.9,
+            "hidden": "100", "weight_scale": "he", "clip_norm": None}
+CHARLM_DEFAULTS = {**DEFAULTS, "dataset": "text", "batch_size": 64, "lr": 2e-2,
+                   "lr_decay": 0.7, "hidden": "128", "weight_scale": "xavier", "clip_norm": 5.0}
 
 
-def load_dataset(name, data_root=None, seed=0):
-    """A dict X_train, y_train, X_val, y_val (and tests) for the named dataset."""
+def load_dataset(name, data_root=None, seed=0, seq_len=32):
+    """A dict X_train, y_train, X_val, y_val (and tests) for the named dataset;
+    for 'text', (N, seq_len) character ids and their vocabulary, 'chars'."""
     import data
 
+    if name == "text":
+        chars, text = data.load_text(seq_len=seq_len)
+        return {**text, "chars": chars}
     if name == "mnist":
         return data.load_mnist_5k(subtract_mean=True)
     if name == "digits":
@@ -101,11 +114,16 @@ def load_dataset(name, data_root=None, seed=0):
     return {"X_train": X[train], "y_train": y[train], "X_val": X[val], "y_val": y[val]}
 
 
-def build_model(config, example_shape, num_classes):
-    """The net named by config['model'], sized for examples of `example_shape`."""
+def build_model(config, example_shape, num_classes, chars=None):
+    """The net named by config['model'], sized for examples of `example_shape`
+    (for charlm: num_classes characters, whose ids are indices into chars)."""
     import nets
 
     model, hidden = config["model"], config["hidden"]
+    if model == "charlm":
+        return nets.CharLM(num_classes, config["wordvec_dim"], hidden[0], cell=config["cell"],
+                           weight_scale=config["weight_scale"], reg=config["reg"],
+                           seed=config["seed"], chars=chars)
     common = dict(num_classes=num_classes, weight_scale=config["weight_scale"],
                   reg=config["reg"])
     if model == "cnn":
@@ -138,15 +156,24 @@ def train_command(args):
     else:
         config = train_config(args)
         run_dir = runs.new_run_dir(args.out, config["name"])
-    dataset = load_dataset(config["dataset"], config["data_root"], config["seed"])
-    num_classes = int(max(dataset["y_train"].max(), dataset["y_val"].max())) + 1
-    model = build_model(config, dataset["X_train"].shape[1:], num_classes)
+    dataset = load_dataset(config["dataset"], config["data_root"], config["seed"],
+                           config.get("seq_len"))
+    chars = dataset.pop("chars", None)
+    num_classes = len(chars) if chars else int(max(dataset["y_train"].max(),
+                                                   dataset["y_val"].max())) + 1
+    model = build_model(config, dataset["X_train"].shape[1:], num_classes, chars)
     runs.write_json(os.path.join(run_dir, "config.json"), config)
+    if chars:
+        runs.write_json(os.path.join(run_dir, "vocab.json"), {"chars": chars})
     print(f"chainrule: training {config['model']} on {config['dataset']} "
           f"({len(dataset['y_train'])} train, {len(dataset['y_val'])} val) -> {run_dir}")
+    if chars:
+        print(f"chainrule: the loss is per sequence of {config['seq_len']} characters; "
+              f"per character it starts near log V = {np.log(len(chars)):.3f} nats")
     solver = Solver(model, dataset, update_rule=config["update_rule"],
                     optim_config={"learning_rate": config["lr"]}, lr_decay=config["lr_decay"],
                     batch_size=config["batch_size"], num_epochs=config["epochs"],
+                    clip_norm=config.get("clip_norm"),
                     print_every=config["print_every"], verbose=True, seed=config["seed"],
                     checkpoint_dir=os.path.join(run_dir, "checkpoints"),
                     resume=os.path.join(run_dir, "checkpoints") if args.resume else None)
@@ -158,25 +185,54 @@ def train_command(args):
         picture = runs.save_history_and_plot(run_dir, runs.history(solver))
     print(f"chainrule: best val accuracy {solver.best_val_acc:.4f} after "
           f"{time.perf_counter() - start:.1f} s")
-    print(f"chainrule: wrote {run_dir}/ (loss.png, history.json, params.npz, config.json); "
-          f"curves in {picture}")
+    written = "loss.png, history.json, params.npz, config.json"
+    if chars:
+        report_language_model(model, dataset, config, run_dir)
+        written += ", vocab.json, sample.txt"
+    print(f"chainrule: wrote {run_dir}/ ({written}); curves in {picture}")
     return 0
+
+
+def report_language_model(model, dataset, config, run_dir):
+    """Val loss per character against the unigram baseline; a sample, also in sample.txt."""
+    from data.text import unigram_entropy
+
+    baseline = unigram_entropy(dataset["y_train"], model.vocab_size)
+    val_loss = model.loss_per_char(dataset["X_val"], dataset["y_val"])
+    print(f"chainrule: val loss {val_loss:.3f} nats/char; unigram baseline (the entropy of "
+          f"the character frequencies) {baseline:.3f}; uniform log V {np.log(model.vocab_size):.3f}")
+    text = model.sample(config["prime"], config["sample_length"], config["temperature"],
+                        seed=config["seed"])
+    with open(os.path.join(run_dir, "sample.txt"), "w", encoding="utf-8") as file:
+        file.write(text + "\n")
+    print(f"chainrule: sample (temperature {config['temperature']}):\n{text}")
 
 
 def train_config(args):
     """The run's settings, as written to config.json (and read back by --resume)."""
-    hidden = [int(h) for h in args.hidden.split(",")]
-    name = args.name or f"{args.model}-{args.dataset}-{time.strftime('%Y%m%d-%H%M%S')}"
-    weight_scale = args.weight_scale
+    defaults = CHARLM_DEFAULTS if args.model == "charlm" else DEFAULTS
+    option = {key: default if getattr(args, key) is None else getattr(args, key)
+              for key, default in defaults.items()}
+    if (args.model == "charlm") != (option["dataset"] == "text"):
+        raise SystemExit("chainrule: --model charlm trains on --dataset text, and only it does")
+    hidden = [int(h) for h in option["hidden"].split(",")]
+    name = args.name or f"{args.model}-{option['dataset']}-{time.strftime('%Y%m%d-%H%M%S')}"
+    weight_scale = option["weight_scale"]
     if weight_scale not in ("he", "xavier"):
         weight_scale = float(weight_scale)
-    return {"name": name, "model": args.model, "dataset": args.dataset,
-            "data_root": args.data_root, "epochs": args.epochs if args.epochs is not None else 6,
-            "batch_size": args.batch_size, "update_rule": args.update_rule, "lr": args.lr,
-            "lr_decay": args.lr_decay, "hidden": hidden, "filters": args.filters,
-            "filter_size": args.filter_size, "normalization": args.normalization,
-            "dropout_keep": args.dropout_keep, "reg": args.reg,
-            "weight_scale": weight_scale, "seed": args.seed, "print_every": args.print_every}
+    config = {"name": name, "model": args.model, "dataset": option["dataset"],
+              "data_root": args.data_root, "epochs": option["epochs"],
+              "batch_size": option["batch_size"], "update_rule": args.update_rule,
+              "lr": option["lr"], "lr_decay": option["lr_decay"], "hidden": hidden,
+              "filters": args.filters, "filter_size": args.filter_size,
+              "normalization": args.normalization, "dropout_keep": args.dropout_keep,
+              "reg": args.reg, "weight_scale": weight_scale, "clip_norm": option["clip_norm"],
+              "seed": args.seed, "print_every": args.print_every}
+    if args.model == "charlm":
+        config.update(cell=args.cell, seq_len=args.seq_len, wordvec_dim=args.wordvec_dim,
+                      prime=args.prime, sample_length=args.sample_length,
+                      temperature=args.temperature)
+    return config
 
 
 def plot_command(args):
@@ -191,17 +247,24 @@ def add_train_parser(commands):
     train = commands.add_parser("train", help="train a net; writes runs/<name>/",
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     train.add_argument("--model", choices=MODELS, default="cnn")
-    train.add_argument("--dataset", choices=DATASETS, default="mnist",
-                       help="mnist and digits are bundled; cifar10 needs --data-root")
+    train.add_argument("--dataset", choices=DATASETS,
+                       help="mnist and digits are bundled; cifar10 needs --data-root; text "
+                            "(bundled Alice in Wonderland) is for charlm "
+                            "(default mnist; text for charlm)")
     train.add_argument("--data-root", help="folder of CIFAR-10's python batches")
     train.add_argument("--epochs", type=positive_int, help="epochs (default 6)")
-    train.add_argument("--batch-size", type=positive_int, default=50)
+    train.add_argument("--batch-size", type=positive_int, help="(default 50; 64 for charlm)")
     train.add_argument("--update-rule", choices=RULES, default="adam")
-    train.add_argument("--lr", type=positive_float, default=1e-3, help="learning rate")
-    train.add_argument("--lr-decay", type=positive_float, default=0.9,
-                       help="learning rate factor per epoch")
-    train.add_argument("--hidden", default="100",
-                       help="hidden units; comma-separated layers for --model fc")
+    train.add_argument("--lr", type=positive_float,
+                       help="learning rate (default 1e-3; 2e-2 for charlm)")
+    train.add_argument("--lr-decay", type=positive_float,
+                       help="learning rate factor per epoch (default 0.9; 0.7 for charlm)")
+    train.add_argument("--clip-norm", type=positive_float,
+                       help="rescale the gradients when their global norm exceeds this "
+                            "(default: no clipping; 5 for charlm)")
+    train.add_argument("--hidden",
+                       help="hidden units; comma-separated layers for --model fc "
+                            "(default 100; 128 for charlm)")
     train.add_argument("--filters", type=positive_int, default=16, help="conv filters (cnn)")
     train.add_argument("--filter-size", type=positive_int, default=5, help="conv size (cnn)")
     train.add_argument("--normalization", choices=("batchnorm", "layernorm"),
@@ -209,8 +272,20 @@ def add_train_parser(commands):
     train.add_argument("--dropout-keep", type=probability, default=1.0,
                        help="probability of KEEPING a unit (fc); 1 means no dropout")
     train.add_argument("--reg", type=float, default=0.0, help="L2 regularization strength")
-    train.add_argument("--weight-scale", default="he",
-                       help="'he', 'xavier' or a number (std of initial weights)")
+    train.add_argument("--weight-scale",
+                       help="'he', 'xavier' or a number (std of initial weights) "
+                            "(default he; xavier for charlm)")
+    train.add_argument("--cell", choices=CELLS, default="lstm",
+                       help="recurrent layer (charlm)")
+    train.add_argument("--seq-len", type=positive_int, default=32,
+                       help="characters per training sequence (charlm)")
+    train.add_argument("--wordvec-dim", type=positive_int, default=32,
+                       help="size of a character's embedding (charlm)")
+    train.add_argument("--prime", default="Alice", help="text the sample starts from (charlm)")
+    train.add_argument("--sample-length", type=non_negative_int, default=500,
+                       help="characters to sample after training (charlm)")
+    train.add_argument("--temperature", type=non_negative_float, default=0.7,
+                       help="sampling temperature; 0 takes the likeliest character (charlm)")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--print-every", type=positive_int, default=50)
     train.add_argument("--name", help="run folder name (default: model-dataset-time)")
@@ -227,6 +302,20 @@ def positive_int(text):
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def non_negative_int(text):
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {text}")
+    return value
+
+
+def non_negative_float(text):
+    value = float(text)
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
     return value
 
 

@@ -57,6 +57,16 @@ def shape_hint(name, got, expected, batch=None):
     return f"d{name} must have {name}'s shape {expected}"
 
 
+def problem_hint(problem, shapes, batch=None):
+    """(arg, hint) for a wrong-shape problem ('db has shape (1, 5) but b has (5,)'), else None."""
+    if not (problem.startswith("d") and " has shape (" in problem):
+        return None
+    arg = problem[1:].split(" ", 1)[0]
+    inside = problem.split(" has shape (", 1)[1].split(")", 1)[0]
+    got = tuple(int(size) for size in inside.split(",") if size.strip())
+    return arg, shape_hint(arg, got, shapes[arg], batch)
+
+
 def _close(a, b):
     return np.allclose(a, b, rtol=1e-3, atol=1e-6 * max(np.abs(b).max(initial=0), 1e-300))
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from layers._gradcheck_core import as_tuple, check_call, check_tensor, relative
-from layers._gradcheck_hints import hint, shape_hint
+from layers._gradcheck_hints import hint, problem_hint
 
 GRAPH_ATTRIBUTES = ("nodes", "forward", "backward", "loss_layer", "output")
 
@@ -35,10 +35,15 @@ class Culprit:
     arg: str
     hint: str = None
 
+    @property
+    def where(self):
+        """'affine2.w', or 'fan-out at relu1', 'regularization at W1'."""
+        if self.arg in ("fan-out", "regularization"):
+            return f"{self.arg} at {self.node}"
+        return f"{self.node}.{self.arg}"
+
     def __str__(self):
-        where = f"{self.node}.{self.arg}" if self.arg not in ("fan-out", "regularization") \
-            else f"{self.arg} at {self.node}"
-        return where + (f"  hint: {self.hint}" if self.hint else "")
+        return self.where + (f"  hint: {self.hint}" if self.hint else "")
 
 
 def is_graph(model):
@@ -99,13 +104,12 @@ def _check_node(node, values, upstream, rng, h, tol, directions):
 
 def _problem_arg(problems, node, args):
     """The argument a problem (a wrong shape, a write) is about, and a hint."""
+    batch = np.shape(args.get("x", ()))[:1]
+    shapes = {a: np.shape(v) for a, v in args.items()}
     for problem in problems:
-        if " has shape " in problem and problem.startswith("d"):
-            arg = problem[1:].split(" ", 1)[0]
-            got = tuple(int(s) for s in problem.split("shape (", 1)[1].split(")")[0].split(",")
-                        if s.strip())
-            batch = np.shape(args.get("x", ()))[:1]
-            return arg, shape_hint(arg, got, np.shape(args[arg]), batch[0] if batch else None)
+        found = problem_hint(problem, shapes, batch[0] if batch else None)
+        if found:
+            return found
     return "-", "; ".join(problems)
 
 

@@ -32,11 +32,17 @@ import numpy as np
 from layers import _gradcheck_localize, _gradcheck_pitfalls, _gradcheck_sweep
 from layers._gradcheck_bisect import find_bad_entries as _find_bad_entries
 from layers._gradcheck_core import Row, as_tuple, check_call, check_tensor, same
-from layers._gradcheck_hints import hint, shape_hint
+from layers._gradcheck_hints import hint, problem_hint
 from layers._gradcheck_localize import Culprit
-from layers._gradcheck_pitfalls import (GradcheckWarning, NotFloat64,  # noqa: F401
+from layers._gradcheck_pitfalls import (GradcheckWarning, NotFloat64,
                                         RegularizationDominates, RunningStatistics,
                                         TinyGradients, UniformUpstream, UnseededDropout)
+
+__all__ = ["rel_error", "eval_numerical_gradient", "eval_numerical_gradient_array",
+           "grad_check_sparse", "check_layer", "check_model", "step_size_sweep",
+           "find_bad_entries", "Report", "Row", "Culprit", "DEFAULT_TOL", "GradcheckWarning",
+           "NotFloat64", "UniformUpstream", "RunningStatistics", "UnseededDropout",
+           "RegularizationDominates", "TinyGradients"]
 
 DEFAULT_TOL = 1e-6
 """Pass threshold on the directional relative error, in float64. Correct layers
@@ -207,22 +213,16 @@ def _explain_layer_failure(report, values, layer):
             row.hint = hint(row.name, row.numeric_grad, row.analytic_grad, kinks=row.kink_mask,
                             batch=batch, x=x if np.shape(x) == row.shape else None, ids=ids,
                             alone=len(failing) == 1)
+    shapes = {k: np.shape(v) for k, v in values.items()}
     for problem in report.problems:
-        if problem.startswith("d") and " has shape " in problem:
-            arg = problem[1:].split(" ", 1)[0]
-            got = np.shape(_parse_shape(problem))
-            report.culprit = Culprit(layer, arg, shape_hint(arg, got, values[arg].shape, batch))
+        found = problem_hint(problem, shapes, batch)
+        if found:
+            report.culprit = Culprit(layer, *found)
             return
     if report.problems:
         report.culprit = Culprit(layer, "-", "; ".join(report.problems))
     elif failing:
         report.culprit = Culprit(layer, failing[0].name, failing[0].hint)
-
-
-def _parse_shape(problem):
-    """The array of the first shape written in a problem ('dx has shape (3, 4) but ...')."""
-    inside = problem.split("shape (", 1)[1].split(")", 1)[0]
-    return np.empty(tuple(int(s) for s in inside.split(",") if s.strip()))
 
 
 def check_model(model, X, y, h=1e-5, tol=DEFAULT_TOL, seed=0, directions=3, localize=False):

@@ -427,9 +427,7 @@ def table(seed=0):
     catches = [catch(m, seed) for m in MUTANTS.values()]
     lines = [f"{'mutant':<38} {'caught':<7} {'localized to':<24} {'right':<6} hint"]
     for c in catches:
-        where = "-" if c.culprit is None else (
-            f"{c.culprit.node}.{c.culprit.arg}" if c.culprit.arg not in
-            ("fan-out", "regularization") else f"{c.culprit.arg} at {c.culprit.node}")
+        where = "-" if c.culprit is None else c.culprit.where
         lines.append(f"{c.mutant.name:<38} {'yes' if c.caught else 'NO':<7} {where:<24} "
                      f"{'yes' if c.localized else 'NO':<6} "
                      f"{(c.culprit.hint if c.culprit else '') or ''}")

@@ -127,6 +127,16 @@ class Graph:
         from nets.io import load
         load(self, path)
 
+    def state(self):
+        """Params and running statistics by name (the Solver keeps them with the best params)."""
+        from nets.io import state
+        return state(self)
+
+    def load_state(self, arrays):
+        """Put arrays named as in state() back into the net."""
+        from nets.io import load_state
+        load_state(self, arrays)
+
     def _set_mode(self, mode):
         for node in self.nodes:
             for arg in MODE_CONFIGS:

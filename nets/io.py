@@ -36,10 +36,21 @@ def load(graph, path):
         saved = {name: file[name] for name in file.files}
     current = state(graph)
     # A running statistic a fresh net has not created yet is still a known slot.
-    slots = {key: (config, entry) for key, config, entry in _config_slots(graph)}
-    known = set(current) | (set(saved) & set(slots))
+    known = set(current) | (set(saved) & {key for key, _, _ in _config_slots(graph)})
     _check_match(path, saved, current, known)
-    for name, array in saved.items():
+    load_state(graph, saved)
+
+
+def load_state(graph, arrays):
+    """Put `arrays` (all or some of state()'s names) into the graph, in its dtypes.
+
+    The Solver uses it to keep batchnorm's running statistics with the best params.
+    """
+    slots = {key: (config, entry) for key, config, entry in _config_slots(graph)}
+    unknown = sorted(name for name in arrays if name not in graph.params and name not in slots)
+    if unknown:
+        raise ValueError(f"load_state: the net has no place for {', '.join(unknown)}")
+    for name, array in arrays.items():
         if name in graph.params:
             graph.params[name] = array.astype(graph.params[name].dtype)
         else:

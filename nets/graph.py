@@ -107,10 +107,10 @@ class Graph:
                     grads[ref] = grads[ref] + d if ref in grads else d
         return grads
 
-    def summary(self, input_shape=None):
+    def summary(self, input_shape=None, X=None):
         """Per node: output shape, parameter count, cache bytes (see nets/summary.py)."""
         from nets.summary import summarize
-        return summarize(self, input_shape)
+        return summarize(self, input_shape, X)
 
     def draw(self, X=None, y=None, input_shape=None):
         """A matplotlib Figure of the graph; with X and y, gradient norms (nets/draw.py)."""

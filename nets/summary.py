@@ -50,13 +50,14 @@ class Summary:
     __repr__ = __str__  # so that `net.summary()` in a notebook shows the table
 
 
-def summarize(graph, input_shape=None):
-    """The Summary of `graph` on zeros of the batch shape `input_shape`.
+def summarize(graph, input_shape=None, X=None):
+    """The Summary of `graph` on zeros of the batch shape `input_shape`, or on X.
 
     input_shape includes the batch axis, e.g. (50, 3, 32, 32); the default is one
-    example of graph.input_shape.
+    example of graph.input_shape. Give a real batch X instead where zeros will not
+    do (integer ids for an embedding).
     """
-    X = zeros_input(graph, input_shape)
+    X = zeros_input(graph, input_shape) if X is None else X
     values, caches = dry_run(graph, X)
     table = Summary(X.shape, total_params=sum(w.size for w in graph.params.values()))
     # Arrays that cost nothing extra: the parameters and X, then those already counted.

@@ -47,3 +47,11 @@ def test_a_shared_parameter_is_counted_once():
 def test_summary_needs_an_input_shape():
     with pytest.raises(ValueError, match="shape inference needs an input shape"):
         Graph().summary()
+
+
+def test_a_graph_of_integer_ids_is_summarized_on_a_real_batch():
+    from nets import CharLM
+    model = CharLM(vocab_size=7, wordvec_dim=4, hidden_dim=5, cell="rnn", seed=0)
+    table = model.summary(X=np.zeros((2, 3), dtype=int))
+    assert [row.shape for row in table.rows] == [(2, 3, 4), (2, 5), (2, 3, 5), (2, 3, 7)]
+    assert table.total_params == 7 * 4 + 4 * 5 + 5 * 5 + 5 + 5 * 7 + 7

@@ -8,6 +8,9 @@ all candidates alike, and the median ignores the odd outlier.
     times = interleaved_medians({"ours": lambda: f(x), "torch": lambda: g(t)})
     print_table(["op", "ours ms", "torch ms"], [["conv", ms(times["ours"]), ...]])
 
+`interleaved_stats` also gives each candidate's best time: on a busy machine the
+best-to-best ratio says what the code can do, the median what a user will see.
+
 `match_threads(torch)` gives torch the thread count numpy's BLAS uses, and
 `thread_report(torch)` says which BLAS kernel and how many threads each side has,
 so a table is never read without knowing what it compared.
@@ -20,8 +23,8 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"
                     "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
 
-def interleaved_medians(candidates, repeats=9, warmup=1):
-    """{name: median seconds} of each zero-argument callable, timed round-robin.
+def interleaved_times(candidates, repeats=9, warmup=1):
+    """{name: [seconds of each repeat]} of each zero-argument callable, timed round-robin.
 
     Each round calls every candidate once, in the given order; `warmup` rounds
     (allocations, caches, lazy initialisation) are run first and not counted.
@@ -34,7 +37,20 @@ def interleaved_medians(candidates, repeats=9, warmup=1):
             elapsed = time.perf_counter() - start
             if round_ >= warmup:
                 samples[name].append(elapsed)
-    return {name: statistics.median(times) for name, times in samples.items()}
+    return samples
+
+
+def interleaved_medians(candidates, repeats=9, warmup=1):
+    """{name: median seconds} of interleaved_times: the number to report."""
+    times = interleaved_times(candidates, repeats, warmup)
+    return {name: statistics.median(samples) for name, samples in times.items()}
+
+
+def interleaved_stats(candidates, repeats=9, warmup=1):
+    """{name: (median, best) seconds}: the best (minimum) shows what a quiet machine
+    would give, when other processes inflate the median."""
+    times = interleaved_times(candidates, repeats, warmup)
+    return {name: (statistics.median(samples), min(samples)) for name, samples in times.items()}
 
 
 def ms(seconds):

@@ -6,7 +6,8 @@
 For each op, cs231n shapes, float32 and float64: the median time of our forward
 and of forward+backward, the same for torch.nn.functional with autograd, and the
 ratio ours/torch (below 1: we are faster). Both sides use numpy's BLAS thread
-count, and every timing is a median of interleaved repeats (see _timing.py).
+count, and every timing is a median of interleaved repeats (see _timing.py); the
+"best" ratio divides the fastest repeats, which is what a quiet machine gives.
 The forward is the training forward on both sides (ours keeps its cache, torch
 records its graph), and the backward computes every gradient, dx included.
 
@@ -20,7 +21,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from _timing import interleaved_medians, match_threads, ms, print_table, ratio, thread_report
+from _timing import interleaved_stats, match_threads, ms, print_table, ratio, thread_report
 from layers import conv, max_pool, spatial_batchnorm
 
 NAIVE_BATCH = 1
@@ -125,17 +126,19 @@ def compare_with_torch(repeats):
                  + [batchnorm_case(s, dtype, rng) for s in BATCHNORMS])
         for op, label, (our_fwd, our_fb), (torch_fwd, torch_fb) in cases:
             agree = _agree(our_fb(), torch_fb(), dtype)
-            t = interleaved_medians({"of": our_fwd, "tf": torch_fwd, "ofb": our_fb,
-                                     "tfb": torch_fb}, repeats=repeats)
+            t = interleaved_stats({"of": our_fwd, "tf": torch_fwd, "ofb": our_fb,
+                                   "tfb": torch_fb}, repeats=repeats)
+            (of, _), (tf, _), (ofb, ofb_best), (tfb, tfb_best) = (
+                t["of"], t["tf"], t["ofb"], t["tfb"])
             target = TARGETS[(op, dtype)]
-            met = t["ofb"] / t["tfb"] <= target
-            rows.append([op, label, dtype, ms(t["of"]), ms(t["tf"]), ratio(t["of"], t["tf"]),
-                         ms(t["ofb"]), ms(t["tfb"]), ratio(t["ofb"], t["tfb"]),
-                         f"<= {target}", ("met" if met else "MISSED")
-                         + ("" if agree else " (GRADIENTS DIFFER)")])
+            met = ofb / tfb <= target
+            rows.append([op, label, dtype, ms(of), ms(tf), ratio(of, tf), ms(ofb), ms(tfb),
+                         ratio(ofb, tfb), ratio(ofb_best, tfb_best), f"<= {target}",
+                         ("met" if met else "MISSED") + ("" if agree else " (GRADIENTS DIFFER)")])
             verdicts.append(met and agree)
     print_table(["op", "shape", "dtype", "ours fwd ms", "torch fwd ms", "fwd ratio",
-                 "ours f+b ms", "torch f+b ms", "f+b ratio", "target", ""], rows)
+                 "ours f+b ms", "torch f+b ms", "f+b ratio", "best f+b ratio", "target", ""],
+                rows)
     return all(verdicts)
 
 
@@ -156,12 +159,15 @@ def naive_speedups(naive_repeats):
             def fast():
                 conv.backward(dout, conv.forward(x, w, b, conv_param)[1])
 
-            t = interleaved_medians({"naive": naive, "fast": fast}, repeats=naive_repeats)
-            naive_per_image, fast_per_image = t["naive"] / NAIVE_BATCH, t["fast"] / x_shape[0]
-            rows.append([f"x{x_shape} w{w_shape}", dtype, ms(naive_per_image),
-                         ms(fast_per_image), f"{naive_per_image / fast_per_image:.0f}x"])
+            t = interleaved_stats({"naive": naive, "fast": fast}, repeats=naive_repeats)
+            (naive_median, naive_best), (fast_median, fast_best) = t["naive"], t["fast"]
+            images = NAIVE_BATCH / x_shape[0]  # naive batch over fast batch
+            rows.append([f"x{x_shape} w{w_shape}", dtype, ms(naive_median / NAIVE_BATCH),
+                         ms(fast_median / x_shape[0]),
+                         f"{naive_median / fast_median / images:.0f}x",
+                         f"{naive_best / fast_best / images:.0f}x"])
     print_table(["conv forward+backward", "dtype", "naive ms/image", "fast ms/image",
-                 "speedup"], rows)
+                 "speedup", "best speedup"], rows)
 
 
 def main():
@@ -175,7 +181,8 @@ def main():
     print()
     all_met = compare_with_torch(options.repeats)
     if not options.skip_naive:
-        print(f"\nnaive -> fast (naive on {NAIVE_BATCH} images, times per image; target >= 300x)")
+        print(f"\nnaive -> fast (naive on {NAIVE_BATCH} image(s), the fast one on the full batch, "
+              "times per image; target >= 300x)")
         naive_speedups(options.naive_repeats)
     print("\nall targets met" if all_met else "\nsome targets missed (see the table)")
 

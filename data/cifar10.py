@@ -24,7 +24,7 @@ import tempfile
 import urllib.request
 
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from data._splits import subtract_train_mean
 

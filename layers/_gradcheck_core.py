@@ -59,7 +59,10 @@ def directional_error(f, x, grad, rng, h, directions, tol, keep=None, f_scale=0.
     worst, passed = 0.0, True
     for _ in range(directions):
         if keep is None:
+            # Unit length: a Gaussian u has length ~sqrt(n), and a step that long moves a
+            # net's hidden units by ~h sqrt(n), far enough to cross relu kinks.
             u = rng.standard_normal(x.shape)
+            u /= max(np.linalg.norm(u), 1e-300)
         else:
             u = rng.uniform(-1, 1, size=x.shape) * keep
         plus, minus = f(x + h * u), f(x - h * u)

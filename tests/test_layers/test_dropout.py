@@ -53,6 +53,17 @@ def test_same_seed_same_mask_other_seed_other_mask(rng):
     assert not np.array_equal(first != 0, other != 0)
 
 
+def test_a_generator_as_seed_draws_fresh_reproducible_masks(rng):
+    x = rng.standard_normal((20, 30))
+    param = {"p": 0.5, "seed": np.random.default_rng(3)}
+    first, _ = dropout.forward(x, param)
+    second, _ = dropout.forward(x, param)
+    assert not np.array_equal(first != 0, second != 0)
+    replay = {"p": 0.5, "seed": np.random.default_rng(3)}
+    np.testing.assert_array_equal(dropout.forward(x, replay)[0], first)
+    np.testing.assert_array_equal(dropout.forward(x, replay)[0], second)
+
+
 def test_unseeded_masks_differ_and_global_state_is_untouched(rng):
     x = rng.standard_normal((20, 30))
     state = np.random.get_state()

@@ -23,15 +23,25 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"
                     "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
 
-def interleaved_times(candidates, repeats=9, warmup=1):
+SETTLE_SECONDS = 0.2
+"""Pause before each timed call when candidates use different thread pools. After a
+call, OpenBLAS's worker threads keep spinning for ~0.1 s (2**28 cycles), and a torch
+call started meanwhile fights them for the cores: measured here, a torch conv ran 3x
+slower 10 ms after a numpy matmul than 200 ms after it."""
+
+
+def interleaved_times(candidates, repeats=9, warmup=1, settle=0.0):
     """{name: [seconds of each repeat]} of each zero-argument callable, timed round-robin.
 
     Each round calls every candidate once, in the given order; `warmup` rounds
     (allocations, caches, lazy initialisation) are run first and not counted.
+    `settle` seconds of sleep before each call let the previous candidate's
+    threads go idle (use SETTLE_SECONDS when comparing numpy with torch).
     """
     samples = {name: [] for name in candidates}
     for round_ in range(warmup + repeats):
         for name, run in candidates.items():
+            time.sleep(settle)
             start = time.perf_counter()
             run()
             elapsed = time.perf_counter() - start
@@ -40,16 +50,16 @@ def interleaved_times(candidates, repeats=9, warmup=1):
     return samples
 
 
-def interleaved_medians(candidates, repeats=9, warmup=1):
+def interleaved_medians(candidates, repeats=9, warmup=1, settle=0.0):
     """{name: median seconds} of interleaved_times: the number to report."""
-    times = interleaved_times(candidates, repeats, warmup)
+    times = interleaved_times(candidates, repeats, warmup, settle)
     return {name: statistics.median(samples) for name, samples in times.items()}
 
 
-def interleaved_stats(candidates, repeats=9, warmup=1):
+def interleaved_stats(candidates, repeats=9, warmup=1, settle=0.0):
     """{name: (median, best) seconds}: the best (minimum) shows what a quiet machine
     would give, when other processes inflate the median."""
-    times = interleaved_times(candidates, repeats, warmup)
+    times = interleaved_times(candidates, repeats, warmup, settle)
     return {name: (statistics.median(samples), min(samples)) for name, samples in times.items()}
 
 

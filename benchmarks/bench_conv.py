@@ -6,7 +6,8 @@
 For each op, cs231n shapes, float32 and float64: the median time of our forward
 and of forward+backward, the same for torch.nn.functional with autograd, and the
 ratio ours/torch (below 1: we are faster). Both sides use numpy's BLAS thread
-count, and every timing is a median of interleaved repeats (see _timing.py); the
+count, every call starts with the other side's threads idle (SETTLE_SECONDS), and
+every timing is a median of interleaved repeats (see _timing.py); the
 "best" ratio divides the fastest repeats, which is what a quiet machine gives.
 The forward is the training forward on both sides (ours keeps its cache, torch
 records its graph), and the backward computes every gradient, dx included.
@@ -21,7 +22,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from _timing import interleaved_stats, match_threads, ms, print_table, ratio, thread_report
+from _timing import (SETTLE_SECONDS, interleaved_stats, match_threads, ms, print_table, ratio,
+                     thread_report)
 from layers import conv, max_pool, spatial_batchnorm
 
 NAIVE_BATCH = 1
@@ -127,7 +129,7 @@ def compare_with_torch(repeats):
         for op, label, (our_fwd, our_fb), (torch_fwd, torch_fb) in cases:
             agree = _agree(our_fb(), torch_fb(), dtype)
             t = interleaved_stats({"of": our_fwd, "tf": torch_fwd, "ofb": our_fb,
-                                   "tfb": torch_fb}, repeats=repeats)
+                                   "tfb": torch_fb}, repeats=repeats, settle=SETTLE_SECONDS)
             (of, _), (tf, _), (ofb, ofb_best), (tfb, tfb_best) = (
                 t["of"], t["tf"], t["ofb"], t["tfb"])
             target = TARGETS[(op, dtype)]

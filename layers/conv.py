@@ -122,7 +122,9 @@ def backward(dout, cache, needs=None):
         if dw_rows is not None:
             cols = kept_cols if kept_cols is not None else _im2col(
                 x_batch, HH, WW, stride, pad, H_out, W_out)
-            dw_rows += dout_rows @ cols.T
+            # dw_rows += dout_rows @ cols.T, computed transposed: OpenBLAS runs this
+            # orientation steadily (measured: 8 ms, against 10-300 ms for the other).
+            dw_rows += (cols @ dout_rows.T).T
         if "x" in needs:
             dx_parts.append(_col2im(w_rows.T @ dout_rows, x_batch.shape, HH, WW, stride,
                                     pad, H_out, W_out))

@@ -18,8 +18,10 @@ Local gradients (sums over n, y, z):
 Shapes: x (N, C, H, W); gamma, beta (C,); bn_param {'mode': 'train'|'test',
 'eps': 1e-5, 'momentum': 0.9, 'running_mean': (C,), 'running_var': (C,)}, the
 running statistics created (zeros and ones) when absent and replaced in the dict by
-every train-mode call, as in layers/batchnorm.py; out and dx like x. Reductions run over axes (0, 2, 3) of x directly, ~3x faster
-than transposing x to (N*H*W, C) and calling the 2-D batchnorm.
+every train-mode call, as in layers/batchnorm.py; out and dx like x.
+
+Reductions run over axes (0, 2, 3) of x directly, ~3x faster than transposing x to
+(N*H*W, C) and calling the 2-D batchnorm.
 """
 import numpy as np
 from layers._checks import check_array, check_config, check_mode, check_shape

@@ -77,7 +77,7 @@ def _as_float32(value):
     return value
 
 
-MODELS = ("cnn", "fc", "two_layer", "residual", "charlm")
+MODELS = ("cnn", "fc", "two_layer", "residual", "charlm", "charlstm")  # charlstm: charlm, lstm cell
 DATASETS = ("mnist", "digits", "cifar10", "spiral", "blobs", "text")
 RULES = ("sgd", "sgd_momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
 CELLS = ("lstm", "rnn", "gru")
@@ -135,9 +135,13 @@ def build_model(config, example_shape, num_classes, chars=None):
                                       seed=config["seed"], **common)
     input_dim = int(np.prod(example_shape))
     if model == "fc":
-        return nets.FullyConnectedNet(hidden, input_dim=input_dim, seed=config["seed"],
-                                      normalization=config["normalization"],
-                                      dropout_keep_ratio=config["dropout_keep"], **common)
+        net = nets.FullyConnectedNet(hidden, input_dim=input_dim, seed=config["seed"],
+                                     normalization=config["normalization"],
+                                     dropout_keep_ratio=config["dropout_keep"], **common)
+        # An int seed fixes one dropout mask (for gradient checks); training wants a
+        # fresh mask every step, drawn reproducibly from a generator.
+        net.dropout_param["seed"] = np.random.default_rng(config["seed"])
+        return net
     if model == "two_layer":
         return nets.TwoLayerNet(input_dim, hidden[0], seed=config["seed"], **common)
     return nets.ResidualNet(input_dim, hidden[0], seed=config["seed"], **common)
@@ -210,6 +214,8 @@ def report_language_model(model, dataset, config, run_dir):
 
 def train_config(args):
     """The run's settings, as written to config.json (and read back by --resume)."""
+    if args.model == "charlstm":
+        args.model, args.cell = "charlm", "lstm"
     defaults = CHARLM_DEFAULTS if args.model == "charlm" else DEFAULTS
     option = {key: default if getattr(args, key) is None else getattr(args, key)
               for key, default in defaults.items()}

@@ -51,8 +51,7 @@ class Graph:
 
     def add(self, layer, name=None, **args):
         """Append a call of `layer`; returns the node's name, the graph value it defines."""
-        short = layer.__name__.rsplit(".", 1)[-1]
-        name = name or f"{short}{sum(n.layer is layer for n in self.nodes) + 1}"
+        name = name or self._unused_name(layer.__name__.rsplit(".", 1)[-1])
         self._check_new_name(name)
         self._check_args(name, layer, args)
         node = Node(name, layer, args)
@@ -145,6 +144,13 @@ class Graph:
 
     def _names(self):
         return {"X", *self.params, *(n.name for n in self.nodes)}
+
+    def _unused_name(self, short):
+        """relu1, relu2, ...: the first that is free."""
+        taken, index = self._names(), 1
+        while f"{short}{index}" in taken:
+            index += 1
+        return f"{short}{index}"
 
     def _check_new_name(self, name):
         if name in self._names():

@@ -179,3 +179,17 @@ def test_a_duplicate_node_name_is_refused():
     net.add(relu, x="X", name="h")
     with pytest.raises(ValueError, match="graph: the name 'h' is already defined"):
         net.add(relu, x="h", name="h")
+
+
+def test_automatic_names_skip_names_already_taken():
+    import types
+
+    from layers import relu
+    from nets.graph import Graph
+
+    copy_of_relu = types.ModuleType("relu")  # a bug-zoo style copy with the same short name
+    copy_of_relu.__dict__.update({k: v for k, v in vars(relu).items() if not k.startswith("__")})
+    graph = Graph()
+    first = graph.add(relu, x="X")
+    second = graph.add(copy_of_relu, x=first)
+    assert (first, second) == ("relu1", "relu2")

@@ -336,26 +336,10 @@ LAYER_MUTANTS = [
 # ---- the bugs in the graph ---------------------------------------------------------
 
 def _graph_with_sum(combine):
-    """A Graph whose backward combines two gradients reaching one value with `combine`
-    instead of adding them (Graph.backward otherwise, line for line)."""
+    """A Graph that combines two gradients reaching one value with `combine`
+    instead of adding them."""
     class Mutated(Graph):
-        def backward(self, dout, caches):
-            grads = {self.output: dout}
-            for node in reversed(self.nodes):
-                if node.name not in grads:
-                    continue
-                refs = node.refs()
-                needs = tuple(a for a in node.grad_args if refs.get(a) in self._differentiable)
-                if not needs:
-                    continue
-                extra = {"needs": needs} if node.takes_needs and needs != node.grad_args else {}
-                local = node.layer.backward(grads[node.name], caches[node.name], **extra)
-                local = local if isinstance(local, tuple) else (local,)
-                for arg, d in zip(node.grad_args, local):
-                    if arg in needs:
-                        ref = refs[arg]
-                        grads[ref] = combine(grads[ref], d) if ref in grads else d
-            return grads
+        _fan_in = staticmethod(combine)
     return Mutated
 
 

@@ -101,10 +101,16 @@ class Graph:
             local = node.layer.backward(grads[node.name], caches[node.name], **extra)
             local = local if isinstance(local, tuple) else (local,)
             for arg, d in zip(node.grad_args, local):
-                if arg in needs:  # sum at a fan-out, never in place
+                if arg in needs:
                     ref = refs[arg]
-                    grads[ref] = grads[ref] + d if ref in grads else d
+                    grads[ref] = self._fan_in(grads[ref], d) if ref in grads else d
         return grads
+
+    @staticmethod
+    def _fan_in(reached, new):
+        """Gradients reaching one value from several consumers add up, never in place
+        (`add` hands back the same dout twice)."""
+        return reached + new
 
     def summary(self, input_shape=None, X=None):
         """Per node: output shape, parameter count, cache bytes (see nets/summary.py)."""

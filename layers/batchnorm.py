@@ -19,11 +19,11 @@ bn_param: 'mode' 'train' (default) or 'test'; 'eps' (1e-5); 'momentum' (0.9);
 replaced in the dict by every train-mode call.
 """
 import numpy as np
-from layers._checks import check_array, check_config, check_mode, check_shape
+from layers._batch_stats import bn_settings, update_running
+from layers._checks import check_array, check_shape
 
 INPUTS = ("x",)
 PARAMS = ("gamma", "beta")
-KNOWN_KEYS = ("mode", "eps", "momentum", "running_mean", "running_var")
 
 
 def forward(x, gamma, beta, bn_param):
@@ -32,21 +32,11 @@ def forward(x, gamma, beta, bn_param):
     for name, value in (("gamma", gamma), ("beta", beta)):
         check_array("batchnorm", name, value, ndim=1)
         check_shape("batchnorm", name, value, (D,))
-    check_config("batchnorm", "bn_param", bn_param, known=KNOWN_KEYS)
-    mode = check_mode("batchnorm", "bn_param", bn_param)
-    # Plain Python floats, so that a float32 x stays float32 (numpy scalars would promote).
-    eps = float(bn_param.get("eps", 1e-5))
-    momentum = float(bn_param.get("momentum", 0.9))
-    running_mean = bn_param.setdefault("running_mean", np.zeros(D, dtype=x.dtype))
-    running_var = bn_param.setdefault("running_var", np.ones(D, dtype=x.dtype))
-    for name, value in (("running_mean", running_mean), ("running_var", running_var)):
-        check_array("batchnorm", f"bn_param['{name}']", value, ndim=1)
-        check_shape("batchnorm", f"bn_param['{name}']", value, (D,))
-
+    mode, eps, momentum, running_mean, running_var = bn_settings(
+        "batchnorm", bn_param, D, x.dtype)
     if mode == "train":
         mean, var = x.mean(axis=0), x.var(axis=0)  # var divides by N: the biased variance
-        bn_param["running_mean"] = momentum * running_mean + (1 - momentum) * mean
-        bn_param["running_var"] = momentum * running_var + (1 - momentum) * var
+        update_running(bn_param, momentum, mean, var)
     else:
         mean, var = running_mean.astype(x.dtype), running_var.astype(x.dtype)
     inv_std = 1 / np.sqrt(var + eps)  # eps inside the root keeps a constant feature finite

@@ -24,12 +24,12 @@ Reductions run over axes (0, 2, 3) of x directly, ~3x faster than transposing x 
 (N*H*W, C) and calling the 2-D batchnorm.
 """
 import numpy as np
-from layers._checks import check_array, check_config, check_mode, check_shape
+from layers._batch_stats import bn_settings, update_running
+from layers._checks import check_array, check_shape
 
 INPUTS = ("x",)
 PARAMS = ("gamma", "beta")
 
-BN_KEYS = ("mode", "eps", "momentum", "running_mean", "running_var")
 AXES = (0, 2, 3)
 
 
@@ -38,26 +38,12 @@ def _per_channel(v):
     return v.reshape(-1, 1, 1)
 
 
-def _check(x, gamma, beta, bn_param):
-    """Validate the arguments; returns the mode."""
+def _check(x, gamma, beta):
     check_array("spatial_batchnorm", "x", x, ndim=4)
     C = x.shape[1]
     for name, param in (("gamma", gamma), ("beta", beta)):
         check_array("spatial_batchnorm", name, param, ndim=1)
         check_shape("spatial_batchnorm", name, param, (C,))
-    check_config("spatial_batchnorm", "bn_param", bn_param, BN_KEYS)
-    return check_mode("spatial_batchnorm", "bn_param", bn_param)
-
-
-def _running_stats(bn_param, x):
-    """(running_mean, running_var) from bn_param, created as zeros and ones when absent."""
-    C = x.shape[1]
-    running_mean = bn_param.setdefault("running_mean", np.zeros(C, dtype=x.dtype))
-    running_var = bn_param.setdefault("running_var", np.ones(C, dtype=x.dtype))
-    for key, value in (("running_mean", running_mean), ("running_var", running_var)):
-        check_array("spatial_batchnorm", f"bn_param[{key!r}]", value, ndim=1)
-        check_shape("spatial_batchnorm", f"bn_param[{key!r}]", value, (C,))
-    return running_mean, running_var
 
 
 def _channel_dot(a, b):
@@ -66,17 +52,14 @@ def _channel_dot(a, b):
 
 
 def forward(x, gamma, beta, bn_param):
-    mode = _check(x, gamma, beta, bn_param)
-    # Plain Python floats, so that a float32 x stays float32 (numpy scalars would promote).
-    eps = float(bn_param.get("eps", 1e-5))
-    momentum = float(bn_param.get("momentum", 0.9))
-    running_mean, running_var = _running_stats(bn_param, x)
+    _check(x, gamma, beta)
+    mode, eps, momentum, running_mean, running_var = bn_settings(
+        "spatial_batchnorm", bn_param, x.shape[1], x.dtype)
     if mode == "train":
         mean = x.mean(axis=AXES)
         centered = x - _per_channel(mean)
         var = _channel_dot(centered, centered) / (x.size // x.shape[1])  # biased: divides by M
-        bn_param["running_mean"] = momentum * running_mean + (1 - momentum) * mean
-        bn_param["running_var"] = momentum * running_var + (1 - momentum) * var
+        update_running(bn_param, momentum, mean, var)
     else:
         mean, var = running_mean.astype(x.dtype), running_var.astype(x.dtype)
         centered = x - _per_channel(mean)

@@ -4,13 +4,15 @@ import pytest
 from layers import _cases, max_pool
 from layers.gradcheck import check_layer
 
-# (x shape, pool_height, pool_width, stride): square and not, overlapping and not, batch of 1.
+# (x shape, pool_height, pool_width, stride): square and not, overlapping, tiling and
+# apart, batch of 1.
 CONFIGS = [
     ((1, 1, 4, 4), 2, 2, 2),
     ((2, 3, 5, 7), 3, 3, 2),
     ((2, 2, 6, 5), 2, 3, 1),
     ((1, 2, 7, 9), 1, 3, 3),
     ((3, 1, 5, 5), 5, 5, 1),
+    ((2, 2, 5, 8), 2, 2, 3),  # windows apart: rows and columns between them get no gradient
 ]
 
 

@@ -84,7 +84,10 @@ class Graph:
         values, caches = {"X": X, **self.params}, {}
         for node in self.nodes:
             args = {a: values[r] if isinstance(r, str) else r for a, r in node.args.items()}
-            values[node.name], caches[node.name] = node.layer.forward(**args)
+            try:
+                values[node.name], caches[node.name] = node.layer.forward(**args)
+            except (ValueError, TypeError) as error:  # say which node, not only which layer
+                raise type(error)(f"graph: node {node.name!r}: {error}") from error
         return values, caches
 
     def backward(self, dout, caches):

@@ -193,3 +193,14 @@ def test_automatic_names_skip_names_already_taken():
     first = graph.add(relu, x="X")
     second = graph.add(copy_of_relu, x=first)
     assert (first, second) == ("relu1", "relu2")
+
+
+def test_a_layer_error_names_the_node_it_happened_in():
+    import numpy as np
+    import pytest
+
+    from nets import TwoLayerNet
+
+    net = TwoLayerNet(input_dim=6, hidden_dim=4, num_classes=3)
+    with pytest.raises(ValueError, match=r"graph: node 'affine1': affine: x has 5 features"):
+        net.loss(np.zeros((2, 5)))

@@ -249,10 +249,18 @@ def plot_command(args):
     return 0
 
 
+class DefaultsHelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows each option's default, except None: those options state theirs in the help,
+    since it depends on the model."""
+
+    def _get_help_string(self, action):
+        return action.help if action.default is None else super()._get_help_string(action)
+
+
 def add_train_parser(commands):
     train = commands.add_parser("train", help="train a net; writes runs/<name>/",
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    train.add_argument("--model", choices=MODELS, default="cnn")
+                                formatter_class=DefaultsHelpFormatter)
+    train.add_argument("--model", choices=MODELS, default="cnn", help="the net to train")
     train.add_argument("--dataset", choices=DATASETS,
                        help="mnist and digits are bundled; cifar10 needs --data-root; text "
                             "(bundled Alice in Wonderland) is for charlm "
@@ -260,7 +268,8 @@ def add_train_parser(commands):
     train.add_argument("--data-root", help="folder of CIFAR-10's python batches")
     train.add_argument("--epochs", type=positive_int, help="epochs (default 8; 6 for charlm)")
     train.add_argument("--batch-size", type=positive_int, help="(default 50; 64 for charlm)")
-    train.add_argument("--update-rule", choices=RULES, default="adam")
+    train.add_argument("--update-rule", choices=RULES, default="adam",
+                       help="an update rule of solver.optim")
     train.add_argument("--lr", type=positive_float,
                        help="learning rate (default 1e-3; 2e-2 for charlm)")
     train.add_argument("--lr-decay", type=positive_float,

@@ -14,7 +14,10 @@ likewise; dx like x.
 
 The fast path loops over the HH*WW offsets inside the window, never over output
 pixels: each offset is one strided view of x (one entry per window), and
-np.maximum folds them together. forward_naive/backward_naive loop over windows.
+np.maximum folds them together while forward records which offset won each
+window; backward sends dout to that offset (see _backward_overlapping for windows
+that overlap).
+forward_naive/backward_naive loop over windows.
 """
 import numpy as np
 from layers._checks import check_array
@@ -32,35 +35,73 @@ def _check(x, pool_param):
     return HH, WW, stride, H_out, W_out
 
 
+def _maxima_and_winners(x, offsets):
+    """Each window's maximum, and `winner`: the index k into `offsets` of the window's
+    first maximum in scan order. Recording it here, where forward reads x anyway,
+    spares backward a strided compare per offset and the tie bookkeeping
+    (forward+backward ~20% faster than comparing x with out in backward)."""
+    out = x[offsets[0]].copy()
+    winner = np.zeros(out.shape, dtype=np.min_scalar_type(len(offsets) - 1))
+    candidate = np.empty_like(out)  # buffers reused for every offset
+    better = np.empty(out.shape, dtype=bool)
+    k_where_better = np.empty_like(winner)
+    for k, view in enumerate(offsets[1:], start=1):
+        # One strided copy per offset, then only contiguous ufuncs (several times faster).
+        np.copyto(candidate, x[view])
+        np.greater(candidate, out, out=better)  # strict: a later tie does not win
+        # k is larger than every earlier index, so a maximum writes it exactly where
+        # `better` is set (masked assignments measured 9-15x slower than these two).
+        np.multiply(better, winner.dtype.type(k), out=k_where_better)
+        np.maximum(winner, k_where_better, out=winner)
+        np.maximum(out, candidate, out=out)
+    return out, winner
+
+
 def forward(x, pool_param):
     HH, WW, stride, H_out, W_out = _check(x, pool_param)
     offsets = [window_slice(i, j, H_out, W_out, stride) for i, j in window_offsets(HH, WW)]
-    out = x[offsets[0]].copy()
-    for view in offsets[1:]:
-        np.maximum(out, x[view], out=out)
-    overlapping = stride < HH or stride < WW
-    # Windows that tile x exactly write every entry of dx, so it needs no zeroing.
-    tiling = (H_out * HH, W_out * WW) == x.shape[2:] and not overlapping
-    return out, (x, out, offsets, overlapping, tiling)
+    out, winner = _maxima_and_winners(x, offsets)
+    # out stays in the cache though backward does not read it: the next layer keeps
+    # it alive anyway, and nets' summary counts its bytes here.
+    return out, (x, out, winner, (HH, WW, stride))
 
 
 def backward(dout, cache):
-    x, out, offsets, overlapping, tiling = cache
+    x, _, winner, (HH, WW, stride) = cache
+    if stride < HH or stride < WW:
+        return _backward_overlapping(dout, x, winner, HH, WW, stride)
+    H_out, W_out = dout.shape[2:]
+    # Windows that tile x exactly write every entry of dx, so it needs no zeroing.
+    tiling = (H_out * HH, W_out * WW) == x.shape[2:]
     dx = np.empty_like(x) if tiling else np.zeros_like(x)
-    # Windows whose gradient is still to be placed: the first maximum found in
-    # scan order takes it, later ties get nothing.
-    unplaced = np.ones(out.shape, dtype=bool)
-    winner = np.empty(out.shape, dtype=bool)  # buffers reused for every offset
+    won = np.empty(dout.shape, dtype=bool)  # buffer reused for every offset
+    for k, (i, j) in enumerate(window_offsets(HH, WW)):
+        np.equal(winner, k, out=won)
+        # Each input is in one window at most: write, no add (~25% faster).
+        np.multiply(dout, won, out=dx[window_slice(i, j, H_out, W_out, stride)])
+    return dx
+
+
+def _backward_overlapping(dout, x, winner, HH, WW, stride):
+    """backward when an input can be in several windows, so shares add up."""
+    H_out, W_out = dout.shape[2:]
+    # Offsets (i, j) with the same (i % stride, j % stride) add into the same
+    # lattice of x (every stride-th row and column from there). Summing their
+    # shares in a contiguous buffer per lattice, then writing each lattice once,
+    # replaces HH*WW strided read-add-writes (~20% faster forward+backward for
+    # 3x3 windows at stride 2); the lattices cover x, so dx needs no zeroing.
+    lattices = {(a, b): np.zeros(x[:, :, a::stride, b::stride].shape, dtype=x.dtype)
+                for a, b in window_offsets(stride, stride)}
+    won = np.empty(dout.shape, dtype=bool)  # buffers reused for every offset
     share = np.empty_like(dout)
-    for view in offsets:
-        np.equal(x[view], out, out=winner)
-        winner &= unplaced
-        unplaced ^= winner
-        if overlapping:
-            np.multiply(dout, winner, out=share)
-            dx[view] += share
-        else:  # each input is in one window at most: write, no add (~25% faster)
-            np.multiply(dout, winner, out=dx[view])
+    for k, (i, j) in enumerate(window_offsets(HH, WW)):
+        np.equal(winner, k, out=won)
+        np.multiply(dout, won, out=share)
+        m, n = i // stride, j // stride  # where window (0, 0)'s entry lands in the lattice
+        lattices[i % stride, j % stride][:, :, m:m + H_out, n:n + W_out] += share
+    dx = np.empty_like(x)
+    for (a, b), lattice in lattices.items():
+        dx[:, :, a::stride, b::stride] = lattice
     return dx
 
 

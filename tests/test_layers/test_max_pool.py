@@ -5,7 +5,7 @@ from layers import _cases, max_pool
 from layers.gradcheck import check_layer
 
 # (x shape, pool_height, pool_width, stride): square and not, overlapping, tiling and
-# apart, batch of 1.
+# apart (or both), batch of 1, a window of more than 256 entries.
 CONFIGS = [
     ((1, 1, 4, 4), 2, 2, 2),
     ((2, 3, 5, 7), 3, 3, 2),
@@ -13,6 +13,8 @@ CONFIGS = [
     ((1, 2, 7, 9), 1, 3, 3),
     ((3, 1, 5, 5), 5, 5, 1),
     ((2, 2, 5, 8), 2, 2, 3),  # windows apart: rows and columns between them get no gradient
+    ((2, 1, 7, 5), 3, 1, 2),  # overlapping along the height, apart along the width
+    ((1, 2, 17, 18), 17, 16, 1),  # 272 offsets: more than a uint8 offset index can count
 ]
 
 

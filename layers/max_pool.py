@@ -61,13 +61,11 @@ def forward(x, pool_param):
     HH, WW, stride, H_out, W_out = _check(x, pool_param)
     offsets = [window_slice(i, j, H_out, W_out, stride) for i, j in window_offsets(HH, WW)]
     out, winner = _maxima_and_winners(x, offsets)
-    # out stays in the cache though backward does not read it: the next layer keeps
-    # it alive anyway, and nets' summary counts its bytes here.
-    return out, (x, out, winner, (HH, WW, stride))
+    return out, (x, winner, (HH, WW, stride))
 
 
 def backward(dout, cache):
-    x, _, winner, (HH, WW, stride) = cache
+    x, winner, (HH, WW, stride) = cache
     if stride < HH or stride < WW:
         return _backward_overlapping(dout, x, winner, HH, WW, stride)
     H_out, W_out = dout.shape[2:]

@@ -20,7 +20,7 @@ def test_three_layer_convnet_rows_and_totals():
     assert rows["conv1"].inputs == "X, W1, b1" and rows["relu1"].layer == "relu"
     # relu1 keeps conv1's output (float32) alive; it is counted once, there.
     assert rows["relu1"].cache_bytes == 2 * 32 * 32 * 32 * 4
-    assert rows["affine1"].cache_bytes == 0  # it keeps max_pool1's output, counted at max_pool1
+    assert rows["affine1"].cache_bytes == 2 * 32 * 16 * 16 * 4  # it keeps max_pool1's output
     assert table.total_cache_bytes == sum(row.cache_bytes for row in table.rows)
 
 

@@ -5,6 +5,11 @@
 Checks raise TypeError for a wrong kind of value (a list, an integer array where
 floats are needed) and ValueError for a wrong shape or value. They run before any
 arithmetic, so a bad call never ends in a numpy broadcasting traceback.
+
+Every layer validates its arguments in one private `_check(...)`, called first in
+forward with forward's arguments in forward's order (the naive versions call the
+same one). It returns what forward needs from them: the float parameters (PARAMS)
+as `float_param` hands them back, then any sizes or settings it read.
 """
 import numpy as np
 
@@ -31,6 +36,27 @@ def check_array(layer, name, x, ndim=None, kind="float"):
         if x.ndim not in allowed:
             expected = " or ".join(str(n) for n in allowed)
             fail(layer, f"{name} has {x.ndim} dimensions {x.shape} but expected {expected}")
+
+
+def float_param(layer, name, value, dtype, ndim=None):
+    """A learnable parameter as a float array: an integer array is promoted to `dtype`
+    (the input's float dtype), since cs231n notebooks pass np.asarray([3, 4, 5]) as
+    gamma; anything else must pass check_array (bool, complex and object stay errors).
+    """
+    if isinstance(value, np.ndarray) and value.dtype.kind in "iu":
+        value = value.astype(dtype)
+    check_array(layer, name, value, ndim)
+    return value
+
+
+def check_gamma_beta(layer, gamma, beta, dtype, shape):
+    """(gamma, beta), a normalization layer's scale and shift, as float_params of `shape`."""
+    params = []
+    for name, value in (("gamma", gamma), ("beta", beta)):
+        value = float_param(layer, name, value, dtype, ndim=len(shape))
+        check_shape(layer, name, value, shape)
+        params.append(value)
+    return tuple(params)
 
 
 def check_shape(layer, name, x, expected):

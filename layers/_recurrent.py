@@ -2,7 +2,7 @@
 the gate nonlinearity, so each layer module holds only its own arithmetic.
 """
 import numpy as np
-from layers._checks import check_array, fail
+from layers._checks import check_array, fail, float_param
 
 
 def sigmoid(a, out=None):
@@ -19,17 +19,19 @@ def sigmoid(a, out=None):
     return out
 
 
-def check_recurrent_args(layer, x, h, Wx, Wh, b, gates, step=False, h_name="h0"):
-    """Check x, the hidden state h and the weights of a recurrent layer; return (D, H).
+def check_recurrent_args(layer, x, h, Wx, Wh, b, gates, step=False):
+    """Check x, the hidden state h and the weights of a recurrent layer; return
+    (Wx, Wh, b, H) with the weights as float parameters.
 
-    A sequence call has x (N, T, D) and h (N, H); a step call (step=True) has
-    x (N, D). Wx must be (D, gates*H), Wh (H, gates*H) and b (gates*H,).
+    A sequence call has x (N, T, D) and h0 (N, H); a step call (step=True) has
+    x (N, D) and prev_h (N, H). Wx must be (D, gates*H), Wh (H, gates*H) and b (gates*H,).
     """
+    h_name = "prev_h" if step else "h0"
     check_array(layer, "x", x, ndim=2 if step else 3)
     check_array(layer, h_name, h, ndim=2)
-    check_array(layer, "Wx", Wx, ndim=2)
-    check_array(layer, "Wh", Wh, ndim=2)
-    check_array(layer, "b", b, ndim=1)
+    Wx = float_param(layer, "Wx", Wx, x.dtype, ndim=2)
+    Wh = float_param(layer, "Wh", Wh, x.dtype, ndim=2)
+    b = float_param(layer, "b", b, x.dtype, ndim=1)
     if not step and x.shape[1] == 0:
         fail(layer, f"x has no time steps (shape {x.shape}, T = 0); a sequence needs T >= 1")
     N, D, H = x.shape[0], x.shape[-1], h.shape[1]
@@ -40,7 +42,7 @@ def check_recurrent_args(layer, x, h, Wx, Wh, b, gates, step=False, h_name="h0")
     _expect_shape(layer, "Wx", Wx, (D, gates * H), why)
     _expect_shape(layer, "Wh", Wh, (H, gates * H), why)
     _expect_shape(layer, "b", b, (gates * H,), why)
-    return D, H
+    return Wx, Wh, b, H
 
 
 def _expect_shape(layer, name, array, expected, why):

@@ -5,16 +5,17 @@ Local gradients:  d out/d x = w,  d out/d w = x,  d out/d b = 1, so
 Shapes: x (N, d1, ..., dk) with D = d1*...*dk; w (D, M); b (M,); out (N, M).
 """
 import numpy as np
-from layers._checks import check_array, check_shape, fail
+from layers._checks import check_array, check_shape, fail, float_param
 
 INPUTS = ("x",)
 PARAMS = ("w", "b")
 
 
-def forward(x, w, b):
+def _check(x, w, b):
+    """Validate the arguments; returns (w, b) as float parameters."""
     check_array("affine", "x", x)
-    check_array("affine", "w", w, ndim=2)
-    check_array("affine", "b", b, ndim=1)
+    w = float_param("affine", "w", w, x.dtype, ndim=2)
+    b = float_param("affine", "b", b, x.dtype, ndim=1)
     if x.ndim == 0:
         fail("affine", "x must have a batch dimension, got a scalar")
     D = int(np.prod(x.shape[1:]))
@@ -22,7 +23,12 @@ def forward(x, w, b):
         fail("affine", f"x has {D} features per row (shape {x.shape}) but w expects "
                        f"{w.shape[0]} (w shape {w.shape})")
     check_shape("affine", "b", b, (w.shape[1],))
-    out = x.reshape(x.shape[0], D) @ w + b
+    return w, b
+
+
+def forward(x, w, b):
+    w, b = _check(x, w, b)
+    out = x.reshape(x.shape[0], w.shape[0]) @ w + b
     return out, (x, w)
 
 

@@ -20,20 +20,23 @@ replaced in the dict by every train-mode call.
 """
 import numpy as np
 from layers._batch_stats import bn_settings, update_running
-from layers._checks import check_array, check_shape
+from layers._checks import check_array, check_gamma_beta
 
 INPUTS = ("x",)
 PARAMS = ("gamma", "beta")
 
 
-def forward(x, gamma, beta, bn_param):
+def _check(x, gamma, beta, bn_param):
+    """Validate the arguments; returns (gamma, beta) and bn_settings' five values."""
     check_array("batchnorm", "x", x, ndim=2)
     D = x.shape[1]
-    for name, value in (("gamma", gamma), ("beta", beta)):
-        check_array("batchnorm", name, value, ndim=1)
-        check_shape("batchnorm", name, value, (D,))
-    mode, eps, momentum, running_mean, running_var = bn_settings(
-        "batchnorm", bn_param, D, x.dtype)
+    gamma, beta = check_gamma_beta("batchnorm", gamma, beta, x.dtype, (D,))
+    return (gamma, beta) + bn_settings("batchnorm", bn_param, D, x.dtype)
+
+
+def forward(x, gamma, beta, bn_param):
+    gamma, beta, mode, eps, momentum, running_mean, running_var = _check(
+        x, gamma, beta, bn_param)
     if mode == "train":
         mean, var = x.mean(axis=0), x.var(axis=0)  # var divides by N: the biased variance
         update_running(bn_param, momentum, mean, var)

@@ -25,7 +25,7 @@ that `cols` stays under `max_bytes`. forward_naive/backward_naive are the
 definition above as plain loops, kept for reading and as the tests' reference.
 """
 import numpy as np
-from layers._checks import check_array, check_shape, fail
+from layers._checks import check_array, check_shape, fail, float_param
 from layers._window import (conv_config, output_size, pad_images, window_offsets,
                             window_slice)
 
@@ -38,10 +38,10 @@ for dcols in backward). The cs231n shapes fit in one chunk many times over."""
 
 
 def _check(x, w, b, conv_param):
-    """Validate the arguments; returns (stride, pad, H_out, W_out)."""
+    """Validate the arguments; returns (w, b, stride, pad, H_out, W_out)."""
     check_array("conv", "x", x, ndim=4)
-    check_array("conv", "w", w, ndim=4)
-    check_array("conv", "b", b, ndim=1)
+    w = float_param("conv", "w", w, x.dtype, ndim=4)
+    b = float_param("conv", "b", b, x.dtype, ndim=1)
     if x.shape[1] != w.shape[1]:
         fail("conv", f"x has {x.shape[1]} channels but w expects {w.shape[1]} "
                      f"(x shape {x.shape}, w shape {w.shape})")
@@ -49,7 +49,7 @@ def _check(x, w, b, conv_param):
     stride, pad = conv_config("conv", conv_param)
     H_out, W_out = output_size("conv", x.shape[2], x.shape[3], w.shape[2], w.shape[3],
                                stride, pad)
-    return stride, pad, H_out, W_out
+    return w, b, stride, pad, H_out, W_out
 
 
 def _batches(N, bytes_per_sample, max_bytes):
@@ -91,7 +91,7 @@ def _join(parts):
 
 def forward(x, w, b, conv_param, *, max_bytes=MAX_BYTES):
     """Fast convolution: one matrix product per chunk of at most max_bytes of im2col."""
-    stride, pad, H_out, W_out = _check(x, w, b, conv_param)
+    w, b, stride, pad, H_out, W_out = _check(x, w, b, conv_param)
     N, F, (HH, WW) = x.shape[0], w.shape[0], w.shape[2:]
     w_rows = w.reshape(F, -1)
     out = np.empty((N, F, H_out, W_out), dtype=np.result_type(x, w, b))
@@ -136,7 +136,7 @@ def backward(dout, cache, needs=None):
 
 def forward_naive(x, w, b, conv_param):
     """The definition, one output pixel at a time (slow: for reading and testing)."""
-    stride, pad, H_out, W_out = _check(x, w, b, conv_param)
+    w, b, stride, pad, H_out, W_out = _check(x, w, b, conv_param)
     N, F, (HH, WW) = x.shape[0], w.shape[0], w.shape[2:]
     x_pad = pad_images(x, pad)
     out = np.zeros((N, F, H_out, W_out), dtype=np.result_type(x, w, b))

@@ -21,12 +21,17 @@ INPUTS = ("x",)
 PARAMS = ()
 
 
-def forward(x, dropout_param):
+def _check(x, dropout_param):
+    """Validate the arguments; returns (mode, p)."""
     check_array("dropout", "x", x)
     check_config("dropout", "dropout_param", dropout_param, known=("mode", "p", "seed"),
                  required=("p",))
     mode = check_mode("dropout", "dropout_param", dropout_param)
-    p = _keep_probability(dropout_param["p"])
+    return mode, _keep_probability(dropout_param["p"])
+
+
+def forward(x, dropout_param):
+    mode, p = _check(x, dropout_param)
     if mode == "test":
         return x, None
     rng = np.random.default_rng(dropout_param.get("seed"))

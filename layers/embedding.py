@@ -11,20 +11,27 @@ Shapes: x (N, T) integer ids in [0, V) (any shape works: out gains a trailing D)
 W (V, D); out (N, T, D); dW (V, D) with the dtype of W.
 """
 import numpy as np
-from layers._checks import check_array, fail
+from layers._checks import check_array, fail, float_param
 
 INPUTS = ()
 PARAMS = ("W",)
 
 
-def forward(x, W):
+def _check(x, W):
+    """Validate the arguments; returns W as a float parameter (an integer W becomes
+    float64, as the ids x carry no float dtype to follow)."""
     check_array("embedding", "x", x, kind="int")
-    check_array("embedding", "W", W, ndim=2)
+    W = float_param("embedding", "W", W, np.float64, ndim=2)
     V = W.shape[0]
     if x.size and (x.min() < 0 or x.max() >= V):
         bad = x[(x < 0) | (x >= V)][0]
         fail("embedding", f"x holds id {bad}, outside the vocabulary of V = {V} rows of W "
                           f"(ids must lie in [0, {V - 1}])")
+    return W
+
+
+def forward(x, W):
+    W = _check(x, W)
     return W[x], (x, W.shape, W.dtype)
 
 

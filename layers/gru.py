@@ -32,8 +32,13 @@ INPUTS = ("x", "h0")
 PARAMS = ("Wx", "Wh", "b")
 
 
+def _check(x, h0, Wx, Wh, b):
+    """Validate the arguments; returns (Wx, Wh, b, H)."""
+    return check_recurrent_args("gru", x, h0, Wx, Wh, b, gates=3)
+
+
 def forward(x, h0, Wx, Wh, b):
-    _, H = check_recurrent_args("gru", x, h0, Wx, Wh, b, gates=3)
+    Wx, Wh, b, H = _check(x, h0, Wx, Wh, b)
     N, T, D = x.shape
     # The input's share of every step in one matmul; only the h[t-1] terms wait for the loop.
     xWx = (x.reshape(N * T, D) @ Wx + b).reshape(N, T, 3 * H)

@@ -14,22 +14,24 @@ Shapes: x (N, D); gamma, beta (D,); out and dx (N, D).
 ln_param: 'eps' (1e-5); 'mode' 'train' or 'test' is accepted and changes nothing.
 """
 import numpy as np
-from layers._checks import check_array, check_config, check_mode, check_shape
+from layers._checks import check_array, check_config, check_gamma_beta, check_mode
 
 INPUTS = ("x",)
 PARAMS = ("gamma", "beta")
 
 
-def forward(x, gamma, beta, ln_param):
+def _check(x, gamma, beta, ln_param):
+    """Validate the arguments; returns (gamma, beta, eps)."""
     check_array("layernorm", "x", x, ndim=2)
-    D = x.shape[1]
-    for name, value in (("gamma", gamma), ("beta", beta)):
-        check_array("layernorm", name, value, ndim=1)
-        check_shape("layernorm", name, value, (D,))
+    gamma, beta = check_gamma_beta("layernorm", gamma, beta, x.dtype, (x.shape[1],))
     check_config("layernorm", "ln_param", ln_param, known=("eps", "mode"))
     check_mode("layernorm", "ln_param", ln_param)
     eps = float(ln_param.get("eps", 1e-5))  # a Python float keeps float32 x float32
+    return gamma, beta, eps
 
+
+def forward(x, gamma, beta, ln_param):
+    gamma, beta, eps = _check(x, gamma, beta, ln_param)
     mean = x.mean(axis=1, keepdims=True)
     var = x.var(axis=1, keepdims=True)
     inv_std = 1 / np.sqrt(var + eps)

@@ -10,8 +10,12 @@ INPUTS = ("x",)
 PARAMS = ()
 
 
-def forward(x, alpha=0.01):
+def _check(x):
     check_array("leaky_relu", "x", x)
+
+
+def forward(x, alpha=0.01):
+    _check(x)
     return np.where(x > 0, x, alpha * x), (x, alpha)
 
 

@@ -27,8 +27,13 @@ INPUTS = ("x", "h0")
 PARAMS = ("Wx", "Wh", "b")
 
 
+def _check(x, h, Wx, Wh, b, step=False):
+    """Validate the arguments (h is h0, or prev_h for a step); returns (Wx, Wh, b, H)."""
+    return check_recurrent_args("lstm", x, h, Wx, Wh, b, gates=4, step=step)
+
+
 def forward(x, h0, Wx, Wh, b):
-    _, H = check_recurrent_args("lstm", x, h0, Wx, Wh, b, gates=4)
+    Wx, Wh, b, H = _check(x, h0, Wx, Wh, b)
     N, T, D = x.shape
     # The input's share of every step in one matmul; only h[t-1] @ Wh waits for the loop.
     xWx = (x.reshape(N * T, D) @ Wx + b).reshape(N, T, 4 * H)
@@ -72,7 +77,7 @@ def backward(dh, cache):
 
 def step_forward(x, prev_h, prev_c, Wx, Wh, b):
     """One time step; x (N, D), prev_h and prev_c (N, H). Returns (next_h, next_c, cache)."""
-    check_recurrent_args("lstm", x, prev_h, Wx, Wh, b, gates=4, step=True, h_name="prev_h")
+    Wx, Wh, b, _ = _check(x, prev_h, Wx, Wh, b, step=True)
     if prev_c.shape != prev_h.shape:
         fail("lstm", f"prev_c has shape {prev_c.shape} but prev_h has shape {prev_h.shape}")
     a = x @ Wx + prev_h @ Wh + b

@@ -10,8 +10,12 @@ INPUTS = ("x",)
 PARAMS = ()
 
 
-def forward(x):
+def _check(x):
     check_array("relu", "x", x)
+
+
+def forward(x):
+    _check(x)
     return np.maximum(x, 0), x
 
 

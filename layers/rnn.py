@@ -22,8 +22,13 @@ INPUTS = ("x", "h0")
 PARAMS = ("Wx", "Wh", "b")
 
 
+def _check(x, h, Wx, Wh, b, step=False):
+    """Validate the arguments (h is h0, or prev_h for a step); returns (Wx, Wh, b, H)."""
+    return check_recurrent_args("rnn", x, h, Wx, Wh, b, gates=1, step=step)
+
+
 def forward(x, h0, Wx, Wh, b):
-    check_recurrent_args("rnn", x, h0, Wx, Wh, b, gates=1)
+    Wx, Wh, b, _ = _check(x, h0, Wx, Wh, b)
     N, T, D = x.shape
     # The input's share of every step in one matmul; only h[t-1] @ Wh waits for the loop.
     xWx = (x.reshape(N * T, D) @ Wx + b).reshape(N, T, -1)
@@ -53,7 +58,7 @@ def backward(dh, cache):
 
 def step_forward(x, prev_h, Wx, Wh, b):
     """One time step: next_h = tanh(x @ Wx + prev_h @ Wh + b); x (N, D), prev_h (N, H)."""
-    check_recurrent_args("rnn", x, prev_h, Wx, Wh, b, gates=1, step=True, h_name="prev_h")
+    Wx, Wh, b, _ = _check(x, prev_h, Wx, Wh, b, step=True)
     next_h = np.tanh(x @ Wx + prev_h @ Wh + b)
     return next_h, (x, prev_h, Wx, Wh, next_h)
 

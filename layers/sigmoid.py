@@ -10,8 +10,12 @@ INPUTS = ("x",)
 PARAMS = ()
 
 
-def forward(x):
+def _check(x):
     check_array("sigmoid", "x", x)
+
+
+def forward(x):
+    _check(x)
     # exp(-x) overflows for x < -710; exp(-|x|) lies in (0, 1] and never does.
     # For x < 0 the same value is written as exp(x) / (1 + exp(x)).
     e = np.exp(-np.abs(x))

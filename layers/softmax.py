@@ -7,15 +7,20 @@ Shapes: x (N, C) class scores; y (N,) integer labels in [0, C); loss a float.
 """
 import numpy as np
 from layers._checks import check_array, check_finite, check_labels
+from layers._loss import loss_and_dx
 
 INPUTS = ("x",)
 PARAMS = ()
 
 
-def forward(x, y):
+def _check(x, y):
     check_array("softmax", "x", x, ndim=2)
     check_labels("softmax", y, *x.shape)
     check_finite("softmax", "scores", x)
+
+
+def forward(x, y):
+    _check(x, y)
     # Subtracting the row max keeps exp from overflowing; it cancels in the ratio.
     shifted = x - x.max(axis=1, keepdims=True)
     log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
@@ -34,5 +39,4 @@ def backward(dloss, cache):
 
 def loss(x, y):
     """The loss and its gradient with respect to x, in one call (cs231n's softmax_loss)."""
-    value, cache = forward(x, y)
-    return value, backward(1.0, cache)
+    return loss_and_dx(forward, backward, x, y)

@@ -17,7 +17,7 @@ Shapes: x (N, C, H, W); gamma, beta (1, C, 1, 1); G an int dividing C;
 gn_param {'eps': 1e-5} ('mode' is accepted and ignored); out and dx like x.
 """
 import numpy as np
-from layers._checks import check_array, check_config, check_positive_int, check_shape, fail
+from layers._checks import check_array, check_config, check_gamma_beta, check_positive_int, fail
 
 INPUTS = ("x",)
 PARAMS = ("gamma", "beta")
@@ -26,25 +26,25 @@ GN_KEYS = ("mode", "eps")
 
 
 def _check(x, gamma, beta, G, gn_param):
+    """Validate the arguments; returns (gamma, beta, eps)."""
     check_array("spatial_groupnorm", "x", x, ndim=4)
     C = x.shape[1]
-    for name, param in (("gamma", gamma), ("beta", beta)):
-        check_array("spatial_groupnorm", name, param, ndim=4)
-        check_shape("spatial_groupnorm", name, param, (1, C, 1, 1))
+    gamma, beta = check_gamma_beta("spatial_groupnorm", gamma, beta, x.dtype, (1, C, 1, 1))
     check_positive_int("spatial_groupnorm", "G", G)
     if C % G:
         fail("spatial_groupnorm", f"G = {G} does not divide the {C} channels of x "
                                   f"(shape {x.shape}), but it must")
     check_config("spatial_groupnorm", "gn_param", gn_param, GN_KEYS)
+    return gamma, beta, gn_param.get("eps", 1e-5)
 
 
 def forward(x, gamma, beta, G, gn_param):
-    _check(x, gamma, beta, G, gn_param)
+    gamma, beta, eps = _check(x, gamma, beta, G, gn_param)
     groups = x.reshape(x.shape[0], G, -1)  # (N, G, M): one row per image and group
     mean = groups.mean(axis=2, keepdims=True)
     centered = groups - mean
     var = np.mean(centered * centered, axis=2, keepdims=True)
-    inv_std = (1 / np.sqrt(var + gn_param.get("eps", 1e-5))).astype(x.dtype)
+    inv_std = (1 / np.sqrt(var + eps)).astype(x.dtype)
     x_hat = (centered * inv_std).reshape(x.shape)
     out = gamma * x_hat + beta
     return out, (x_hat, gamma, inv_std)

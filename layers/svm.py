@@ -9,15 +9,20 @@ Shapes: x (N, C) class scores; y (N,) integer labels in [0, C); loss a float.
 """
 import numpy as np
 from layers._checks import check_array, check_finite, check_labels
+from layers._loss import loss_and_dx
 
 INPUTS = ("x",)
 PARAMS = ()
 
 
-def forward(x, y):
+def _check(x, y):
     check_array("svm", "x", x, ndim=2)
     check_labels("svm", y, *x.shape)
     check_finite("svm", "scores", x)
+
+
+def forward(x, y):
+    _check(x, y)
     N = x.shape[0]
     correct = x[np.arange(N), y][:, None]
     margins = np.maximum(0, x - correct + 1)
@@ -36,5 +41,4 @@ def backward(dloss, cache):
 
 def loss(x, y):
     """The loss and its gradient with respect to x, in one call (cs231n's svm_loss)."""
-    value, cache = forward(x, y)
-    return value, backward(1.0, cache)
+    return loss_and_dx(forward, backward, x, y)

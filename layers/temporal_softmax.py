@@ -12,12 +12,14 @@ under mask false are never read, so padding may hold any integer (e.g. -1).
 """
 import numpy as np
 from layers._checks import check_array, check_finite, check_labels, check_shape, fail
+from layers._loss import loss_and_dx
 
 INPUTS = ("x",)
 PARAMS = ()
 
 
-def forward(x, y, mask=None):
+def _check(x, y, mask):
+    """Validate the arguments; returns mask as booleans."""
     check_array("temporal_softmax", "x", x, ndim=3)
     N, T, V = x.shape
     check_array("temporal_softmax", "y", y, ndim=2, kind="int")
@@ -25,6 +27,12 @@ def forward(x, y, mask=None):
     mask = _as_bool_mask(mask, (N, T))
     check_labels("temporal_softmax", y[mask], int(mask.sum()), V)
     check_finite("temporal_softmax", "scores", x)
+    return mask
+
+
+def forward(x, y, mask=None):
+    mask = _check(x, y, mask)
+    N, T = x.shape[:2]
     labels = np.where(mask, y, 0)  # any valid index under the mask; it is multiplied by 0
     # Subtracting the max over V keeps exp from overflowing; it cancels in the ratio.
     shifted = x - x.max(axis=2, keepdims=True)
@@ -46,8 +54,7 @@ def backward(dloss, cache):
 
 def loss(x, y, mask=None):
     """The loss and its gradient with respect to x, in one call (cs231n's temporal_softmax_loss)."""
-    value, cache = forward(x, y, mask)
-    return value, backward(1.0, cache)
+    return loss_and_dx(forward, backward, x, y, mask)
 
 
 def _as_bool_mask(mask, shape):

@@ -31,6 +31,16 @@ def test_train_output_has_zero_mean_unit_std_per_feature(rng):
     np.testing.assert_allclose(out.std(axis=0), np.abs(gamma), rtol=1e-5)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_integer_gamma_and_beta_as_the_cs231n_notebook_passes_them(rng, dtype):
+    x = (5 + 4 * rng.standard_normal((200, 3))).astype(dtype)
+    gamma, beta = np.asarray([3, 4, 5]), np.asarray([6, 7, 8])
+    out, _ = batchnorm.forward(x, gamma, beta, {"mode": "train"})
+    assert out.dtype == dtype
+    np.testing.assert_allclose(out.mean(axis=0), beta, atol=1e-4)
+    np.testing.assert_allclose(out.std(axis=0), gamma, rtol=1e-4)
+
+
 def test_running_statistics_follow_the_momentum_formula(rng):
     bn_param = {"mode": "train", "momentum": 0.8}
     mean, var = np.zeros(4), np.ones(4)  # the starting values when the dict has none

@@ -21,6 +21,16 @@ def _images(rows, shape):
     return rows.reshape(N, H, W, C).transpose(0, 3, 1, 2)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_integer_gamma_and_beta_as_the_cs231n_notebook_passes_them(rng, dtype):
+    x = (10 + 4 * rng.standard_normal((2, 3, 4, 5))).astype(dtype)
+    gamma, beta = np.asarray([3, 4, 5]), np.asarray([6, 7, 8])
+    out, _ = spatial_batchnorm.forward(x, gamma, beta, {"mode": "train"})
+    assert out.dtype == dtype
+    np.testing.assert_allclose(out.mean(axis=(0, 2, 3)), beta, atol=1e-4)
+    np.testing.assert_allclose(out.std(axis=(0, 2, 3)), gamma, rtol=1e-4)
+
+
 @pytest.mark.parametrize("mode", ["train", "test"])
 def test_matches_batchnorm_on_pixels_as_rows(rng, mode):
     x, gamma, beta = _args(rng)

@@ -39,8 +39,7 @@ def backward(dout, cache):
     x, (V, D), dtype = cache
     dW = np.zeros(V * D, dtype=dtype)
     # Scatter-add into the flat dW, one index per (id, column) pair: np.add.at is
-    # 3-5x faster on a 1-D target than on rows of a 2-D one, and faster than
-    # np.bincount (measured for V = 65..10000, D = 64..300, numpy 2.4).
+    # fastest on a 1-D target (faster than on rows of a 2-D one, or np.bincount).
     cells = x.astype(np.intp)[..., None] * D + np.arange(D)  # intp: uint8 ids * D overflow
     np.add.at(dW, cells, dout)
     return dW.reshape(V, D)

@@ -21,5 +21,5 @@ def forward(x):
 
 def backward(dout, cache):
     x = cache
-    # Multiplying by the boolean mask is ~13x faster than np.where here.
+    # Multiplying by the boolean mask is much faster than np.where here.
     return dout * (x > 0)

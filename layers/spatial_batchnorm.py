@@ -20,8 +20,8 @@ Shapes: x (N, C, H, W); gamma, beta (C,); bn_param {'mode': 'train'|'test',
 running statistics created (zeros and ones) when absent and replaced in the dict by
 every train-mode call, as in layers/batchnorm.py; out and dx like x.
 
-Reductions run over axes (0, 2, 3) of x directly, ~3x faster than transposing x to
-(N*H*W, C) and calling the 2-D batchnorm.
+Reductions run over axes (0, 2, 3) of x directly, which is faster than transposing
+x to (N*H*W, C) and calling the 2-D batchnorm.
 """
 import numpy as np
 from layers._batch_stats import bn_settings, update_running

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from layers import avg_pool
-from layers.gradcheck import check_layer
+from gradcheck import check_layer
 
 # (x shape, pool_height, pool_width, stride): square and not, overlapping and not, batch of 1.
 CONFIGS = [

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from layers import dropout
-from layers.gradcheck import check_layer
+from gradcheck import check_layer
 
 
 @pytest.mark.parametrize("shape, p", [((1, 3), 0.5), ((5, 4, 3), 0.8), ((7,), 1.0)])

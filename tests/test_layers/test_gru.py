@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from layers import gru
-from layers.gradcheck import check_layer
+from gradcheck import check_layer
 
 
 def _args(rng, N, T, D, H):

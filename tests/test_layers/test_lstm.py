@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from layers import lstm
-from layers.gradcheck import check_layer
+from gradcheck import check_layer
 
 
 def _step_forward(x, prev_h, prev_c, Wx, Wh, b):

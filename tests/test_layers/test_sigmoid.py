@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from layers import sigmoid
-from layers.gradcheck import check_layer
+from gradcheck import check_layer
 
 
 @pytest.mark.parametrize("shape", [(1,), (3, 5), (2, 1, 3)])

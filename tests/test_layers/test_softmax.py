@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from layers import softmax
-from layers.gradcheck import check_layer
+from gradcheck import check_layer
 
 
 @pytest.mark.parametrize("N, C", [(1, 2), (4, 7), (3, 1)])

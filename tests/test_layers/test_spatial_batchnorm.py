@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from layers import batchnorm, spatial_batchnorm
-from layers.gradcheck import check_layer
+from gradcheck import check_layer
 
 
 def _args(rng, shape=(3, 4, 5, 3)):

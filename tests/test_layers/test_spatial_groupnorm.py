@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from layers import spatial_groupnorm
-from layers.gradcheck import check_layer
+from gradcheck import check_layer
 
 
 def _args(rng, shape=(2, 6, 3, 4)):

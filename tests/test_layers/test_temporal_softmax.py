@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from layers import temporal_softmax
-from layers.gradcheck import check_layer
+from gradcheck import check_layer
 
 
 def _problem(rng, N=3, T=4, V=5, keep=0.6):

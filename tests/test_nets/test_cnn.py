@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from layers import conv
-from layers.gradcheck import check_model
+from gradcheck import check_model
 from nets import ThreeLayerConvNet
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from layers import add, affine, batchnorm, conv, dropout, relu
-from layers.gradcheck import check_model
+from gradcheck import check_model
 from nets.graph import Graph
 
 

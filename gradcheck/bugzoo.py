@@ -5,7 +5,7 @@ whose backward or loss is changed), placed in a tiny float64 net. A gradient
 check should catch every one, and check_model(..., localize=True) should name
 the node and argument where it lives, with a hint:
 
-    from nets import bugzoo
+    from gradcheck import bugzoo
     model, X, y = bugzoo.get("relu_leaks_negative").build(seed=0)
     print(check_model(model, X, y, localize=True))
 
@@ -24,7 +24,7 @@ import numpy as np
 from layers import (add, affine, avg_pool, batchnorm, conv, dropout, embedding, leaky_relu,
                     lstm, max_pool, relu, rnn, sigmoid, softmax, svm, tanh,
                     temporal_affine, temporal_softmax)
-from layers.gradcheck import GradcheckWarning, check_model
+from gradcheck import GradcheckWarning, check_model
 from nets.graph import Graph
 
 

@@ -1,4 +1,4 @@
-"""Tests of layers/gradcheck.py itself: the cs231n helpers, and check_layer catching
+"""Tests of gradcheck/ itself: the cs231n helpers, and check_layer catching
 broken layers (mutants of correct ones) while passing correct ones."""
 import types
 
@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 import layers
-from layers import _cases, affine, batchnorm, relu
-from layers.gradcheck import (check_layer, eval_numerical_gradient,
-                              eval_numerical_gradient_array, grad_check_sparse, rel_error)
+from gradcheck import (cases, check_layer, eval_numerical_gradient,
+                       eval_numerical_gradient_array, grad_check_sparse, rel_error)
+from layers import affine, batchnorm, relu
 
 DENSE = ["affine", "relu", "leaky_relu", "sigmoid", "tanh", "dropout", "batchnorm",
          "layernorm", "softmax", "svm", "add"]
@@ -90,7 +90,7 @@ def test_a_one_percent_error_in_any_affine_gradient_fails(rng, index, name):
 @pytest.mark.parametrize("name", DENSE)
 def test_a_one_percent_error_fails_for_every_dense_layer(name):
     module = layers.load(name)
-    args, kwargs = _cases.case(name)
+    args, kwargs = cases.case(name)
     for index in range(len(module.INPUTS + module.PARAMS)):
         report = check_layer(scaled_gradient(module, index), *args, **kwargs)
         assert not report.ok, f"{name}: gradient {index} scaled by 1.01 passed\n{report}"
@@ -116,7 +116,7 @@ def test_backward_writing_dout_fails(rng):
         x = cache
         dout[x <= 0] = 0
         return dout
-    report = check_layer(mutant(relu, backward=backward), _cases._off_kinks(rng, (3, 4)))
+    report = check_layer(mutant(relu, backward=backward), cases.off_kinks(rng, (3, 4)))
     assert not report.ok and "backward wrote dout" in report.problems
 
 
@@ -125,7 +125,7 @@ def test_backward_writing_the_cache_fails(rng):
         x = cache
         np.maximum(x, 0, out=x)
         return dout * (x > 0)
-    report = check_layer(mutant(relu, backward=backward), _cases._off_kinks(rng, (3, 4)))
+    report = check_layer(mutant(relu, backward=backward), cases.off_kinks(rng, (3, 4)))
     assert not report.ok and "backward wrote the cache" in report.problems
 
 
@@ -133,7 +133,7 @@ def test_forward_writing_its_argument_fails(rng):
     def forward(x):
         np.maximum(x, 0, out=x)
         return x.copy(), x
-    report = check_layer(mutant(relu, forward=forward), _cases._off_kinks(rng, (3, 4)))
+    report = check_layer(mutant(relu, forward=forward), cases.off_kinks(rng, (3, 4)))
     assert not report.ok and "forward wrote one of its arguments" in report.problems
 
 

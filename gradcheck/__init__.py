@@ -39,7 +39,7 @@ from gradcheck.bisect import find_bad_entries as _find_bad_entries
 from gradcheck.core import Row, as_tuple, check_call, check_tensor, same
 from gradcheck.error import rel_error
 from gradcheck.hints import hint, problem_hint
-from gradcheck.localize import Culprit, is_graph, check_nodes
+from gradcheck.localize import Culprit, check_nodes, is_graph
 from gradcheck.pitfalls import (GradcheckWarning, NotFloat64, RegularizationDominates,
                                 RunningStatistics, TinyGradients, UniformUpstream,
                                 UnseededDropout)

@@ -11,7 +11,7 @@ the node and argument where it lives, with a hint:
 
 Teachers: hand out `build()` without the name, ask for the bug and its fix;
 `bug` is the answer. `build(seed, real=True)` builds the same net with the
-real layers, which must pass (the false-alarm sweep in tests/test_bugzoo.py).
+real layers, which must pass (the false-alarm sweep in tests/test_gradcheck/test_bugzoo.py).
 """
 import functools
 import inspect
@@ -21,10 +21,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gradcheck import GradcheckWarning, check_model
 from layers import (add, affine, avg_pool, batchnorm, conv, dropout, embedding, leaky_relu,
                     lstm, max_pool, relu, rnn, sigmoid, softmax, svm, tanh,
                     temporal_affine, temporal_softmax)
-from gradcheck import GradcheckWarning, check_model
 from nets.graph import Graph
 
 

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from layers import short_name
-from gradcheck.core import as_tuple, check_call, check_tensor
+from gradcheck.core import as_float64, as_tuple, check_call, check_tensor
 from gradcheck.error import relative
 from gradcheck.hints import hint, problem_hint
+from layers import short_name
 
 GRAPH_ATTRIBUTES = ("nodes", "forward", "backward", "loss_layer", "output")
 
@@ -82,8 +82,7 @@ def check_nodes(model, X, y, grads, rng, h, tol, directions):
 def _check_node(node, values, upstream, rng, h, tol, directions):
     args, refs = node.bind(values), node.refs()
     names = [a for a in node.grad_args if refs.get(a) not in (None, "X")]
-    args64 = {a: v.astype(np.float64) if isinstance(v, np.ndarray) and v.dtype.kind == "f"
-              else v for a, v in args.items()}
+    args64 = {a: as_float64(v) for a, v in args.items()}
     rows, problems = check_call(node.layer, args64, np.asarray(upstream, np.float64), names,
                                 rng, h, tol, directions)
     for row in rows:

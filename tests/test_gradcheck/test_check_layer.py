@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import layers
-from gradcheck import (cases, check_layer, eval_numerical_gradient,
+from gradcheck import (cases, check_layer, check_model, eval_numerical_gradient,
                        eval_numerical_gradient_array, grad_check_sparse, rel_error)
 from layers import affine, batchnorm, relu
 
@@ -176,3 +176,21 @@ def test_data_drawn_from_the_same_seed_does_not_blind_the_check():
     gamma, beta = rng.standard_normal(3), rng.standard_normal(3)
     assert check_layer(batchnorm, x, gamma, beta, {}, seed=0).ok
     assert not check_layer(scaled_gradient(batchnorm, 0), x, gamma, beta, {}, seed=0).ok
+
+
+class BigConstantLoss:
+    """loss = 1e4 + 1e-7 sum(w). Rounding 1e4 (its spacing is 2e-12) blurs a centered
+    difference with h = 1e-5 by ~1e-7: as much as the whole true gradient."""
+
+    def __init__(self, claimed):
+        self.params, self.claimed = {"w": np.linspace(-1, 1, 6)}, claimed
+
+    def loss(self, X, y):
+        return 1e4 + 1e-7 * float(np.sum(self.params["w"])), {"w": self.claimed}
+
+
+def test_a_gap_rounding_explains_passes_and_a_real_one_fails():
+    # Against analytic 0, a numeric ~1e-7 has relative error 1: only the rounding-noise
+    # allowance (1e3 eps |f| / h = 2e-4 here) tells it from a wrong gradient.
+    assert check_model(BigConstantLoss(np.zeros(6)), None, None).ok
+    assert not check_model(BigConstantLoss(np.ones(6)), None, None).ok

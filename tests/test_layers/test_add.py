@@ -3,8 +3,8 @@ import re
 import numpy as np
 import pytest
 
-from layers import add
 from gradcheck import check_layer
+from layers import add
 
 
 @pytest.mark.parametrize("shape", [(1,), (3, 5), (2, 1, 3)])

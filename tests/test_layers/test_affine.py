@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from layers import affine
 from gradcheck import check_layer
+from layers import affine
 
 
 @pytest.mark.parametrize("x_shape, M", [((1, 3), 1), ((5, 2, 3), 7), ((3, 1, 5), 2)])

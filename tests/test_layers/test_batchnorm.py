@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from layers import batchnorm
 from gradcheck import check_layer
+from layers import batchnorm
 
 
 def _stats(rng, D):

@@ -80,3 +80,16 @@ def test_nothing_written_in_place(name, rng):
 
 def test_every_layer_has_a_default_case():
     assert sorted(cases.CASES) == NAMES
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_short_name_is_the_module_name_without_the_package(name):
+    module = layers.load(name)
+    assert module.__name__ == f"layers.{name}" and layers.short_name(module) == name
+
+
+def test_short_name_of_a_loss_object_without_a_module_name():
+    class Hinge:  # stands in for a loss layer: the graph calls only its loss()
+        def loss(self, x, y):
+            return 0.0, np.zeros_like(x)
+    assert layers.short_name(Hinge()) == "Hinge"

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from layers import gru
 from gradcheck import check_layer
+from layers import gru
 
 
 def _args(rng, N, T, D, H):

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from layers import batchnorm, layernorm
 from gradcheck import check_layer
+from layers import batchnorm, layernorm
 
 
 @pytest.mark.parametrize("shape", [(1, 5), (4, 3), (3, 7)])

@@ -4,8 +4,8 @@ import warnings
 import numpy as np
 import pytest
 
-from layers import sigmoid
 from gradcheck import check_layer
+from layers import sigmoid
 
 
 @pytest.mark.parametrize("shape", [(1,), (3, 5), (2, 1, 3)])

@@ -3,8 +3,8 @@ import math
 import numpy as np
 import pytest
 
-from layers import softmax
 from gradcheck import check_layer
+from layers import softmax
 
 
 @pytest.mark.parametrize("N, C", [(1, 2), (4, 7), (3, 1)])

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from layers import batchnorm, spatial_batchnorm
 from gradcheck import check_layer
+from layers import batchnorm, spatial_batchnorm
 
 
 def _args(rng, shape=(3, 4, 5, 3)):

@@ -4,8 +4,8 @@ import functools
 import numpy as np
 import pytest
 
-from layers import conv
 from gradcheck import check_model
+from layers import conv
 from nets import ThreeLayerConvNet
 
 

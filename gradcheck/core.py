@@ -40,12 +40,10 @@ def directional_error(f, x, grad, rng, h, directions, tol, keep=None, f_scale=0.
     """(max relative error, passed) between (f(x + h u) - f(x - h u)) / 2h and u . grad.
 
     A direction passes when its relative error is under tol, or when numeric and
-    analytic differ by no more than rounding can explain (a gradient that is 0 in
-    theory, such as a bias before batchnorm, meets numeric noise of ~1e-11, whose
-    relative error against the 1e-8 floor would be 1e-3). With `keep` (a mask), u
-    is zero outside it and |u| <= 1 inside, so no entry moves further than h and
-    none crosses a kink the scan did not see. `f_scale` is the size of the terms
-    f sums (sum |out * dout|), when they cancel to a much smaller f.
+    analytic differ by no more than rounding can explain (see error.py). With
+    `keep` (a mask), u is zero outside it and |u| <= 1 inside, so no entry moves
+    further than h and none crosses a kink the scan did not see. `f_scale` is the
+    size of the terms f sums (sum |out * dout|), when they cancel to a much smaller f.
     """
     worst, passed = 0.0, True
     for _ in range(directions):

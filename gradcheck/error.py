@@ -15,10 +15,10 @@ the 1e-8 floor would be 1e-3.
 import numpy as np
 
 ROUNDING = 1e3
-"""The rounding noise of a difference quotient, in units of eps |f| / h. f sums
-many rounded terms (each forward is off by a few eps per operation it chains), so
-one eps is too tight; 1e3 eps |f| / h (2e-8 |f| at h = 1e-5) is still far below
-the gap of a wrong gradient."""
+"""The rounding noise of a difference quotient, in units of eps |f| / h. A forward
+chains many rounded operations, each off by up to eps, so one eps is too tight;
+1e3 eps |f| / h (2e-8 |f| at h = 1e-5) still stays well below the gap that a
+gradient wrong by 1%, the smallest error the tests plant, leaves."""
 
 
 def relative(x, y):

@@ -16,6 +16,8 @@ from collections import Counter
 import numpy as np
 from matplotlib.figure import Figure
 
+from layers import short_name
+
 from nets.shapes import dry_run, zeros_input
 
 FANOUT_COLOR, EDGE_COLOR = "tab:orange", "0.3"
@@ -63,7 +65,7 @@ def _value_refs(graph, node):
 
 
 def _label(graph, node, values, grads):
-    layer = node.layer.__name__.rsplit(".", 1)[-1]
+    layer = short_name(node.layer)
     params = [ref for ref in node.refs().values() if ref in graph.params]
     lines = [f"{node.name}: {layer}" + (f" ({', '.join(params)})" if params else ""),
              f"out {values[node.name].shape}"]

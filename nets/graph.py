@@ -14,7 +14,7 @@ import inspect
 
 import numpy as np
 
-from layers import softmax
+from layers import short_name, softmax
 
 MODE_CONFIGS = ("bn_param", "ln_param", "gn_param", "dropout_param")
 
@@ -28,7 +28,13 @@ class Node:
         self.takes_needs = "needs" in inspect.signature(layer.backward).parameters
 
     def refs(self):
+        """The arguments that name graph values: {argument: value name}."""
         return {arg: ref for arg, ref in self.args.items() if isinstance(ref, str)}
+
+    def bind(self, values):
+        """forward's keyword arguments: each name looked up in `values`, constants as given."""
+        return {arg: values[ref] if isinstance(ref, str) else ref
+                for arg, ref in self.args.items()}
 
 
 class Graph:
@@ -51,7 +57,7 @@ class Graph:
 
     def add(self, layer, name=None, **args):
         """Append a call of `layer`; returns the node's name, the graph value it defines."""
-        name = name or self._unused_name(layer.__name__.rsplit(".", 1)[-1])
+        name = name or self._unused_name(short_name(layer))
         self._check_new_name(name)
         self._check_args(name, layer, args)
         node = Node(name, layer, args)
@@ -83,9 +89,8 @@ class Graph:
         X = X if self.dtype is None else X.astype(self.dtype, copy=False)
         values, caches = {"X": X, **self.params}, {}
         for node in self.nodes:
-            args = {a: values[r] if isinstance(r, str) else r for a, r in node.args.items()}
             try:
-                values[node.name], caches[node.name] = node.layer.forward(**args)
+                values[node.name], caches[node.name] = node.layer.forward(**node.bind(values))
             except (ValueError, TypeError) as error:  # say which node, not only which layer
                 raise type(error)(f"graph: node {node.name!r}: {error}") from error
         return values, caches

@@ -18,8 +18,8 @@ def dry_run(graph, X):
     X = X if graph.dtype is None else X.astype(graph.dtype, copy=False)
     values, caches = {"X": X, **graph.params}, {}
     for node in graph.nodes:
-        args = {a: values[r] if isinstance(r, str) else copy.deepcopy(r)
-                for a, r in node.args.items()}
+        args = {a: copy.deepcopy(v) if isinstance(v, dict) else v
+                for a, v in node.bind(values).items()}
         try:
             values[node.name], caches[node.name] = node.layer.forward(**args)
         except ValueError as error:  # say which node, as shapes are inferred while building

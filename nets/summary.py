@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from layers import short_name
 from nets.shapes import dry_run, zeros_input
 
 
@@ -69,7 +70,7 @@ def summarize(graph, input_shape=None, X=None):
         new_params = [p for p in params if p not in owned]
         owned.update(params)
         table.rows.append(Row(
-            node=node.name, layer=node.layer.__name__.rsplit(".", 1)[-1],
+            node=node.name, layer=short_name(node.layer),
             inputs=", ".join(refs.values()), shape=values[node.name].shape,
             params=sum(graph.params[p].size for p in new_params),
             cache_bytes=_new_bytes(caches[node.name], counted)))

@@ -17,7 +17,8 @@ def gradcheck_command(args):
     if args.sweep:
         return sweep_command(args)
     import layers
-    from layers import _cases, gradcheck
+    import gradcheck
+    from gradcheck import cases
 
     names = args.layers or layers.layer_names()
     print(f"{'layer':<20} {'argument':<10} {'shape':<20} {'max rel error':>13}  status")
@@ -25,7 +26,7 @@ def gradcheck_command(args):
     for name in names:
         try:
             module = layers.load(name)
-            case_args, case_kwargs = _cases.case(name)
+            case_args, case_kwargs = cases.case(name)
         except (ValueError, KeyError) as err:
             print(f"{name:<20} {'-':<10} {'-':<20} {'-':>13}  ERROR {err}")
             failed += 1
@@ -44,7 +45,7 @@ def gradcheck_command(args):
 
 def mutants_command(args):
     """The bug zoo: each mutant caught? localized to the right node and argument? hint."""
-    from nets import bugzoo
+    from gradcheck import bugzoo
 
     text, all_found = bugzoo.table(seed=args.seed)
     print(text)
@@ -54,10 +55,11 @@ def mutants_command(args):
 def sweep_command(args):
     """Step-size sweeps of the layers' default cases (in float32 with --float32)."""
     import layers
-    from layers import _cases, gradcheck
+    import gradcheck
+    from gradcheck import cases
 
     for name in args.layers or layers.layer_names():
-        case_args, case_kwargs = _cases.case(name, seed=args.seed)
+        case_args, case_kwargs = cases.case(name, seed=args.seed)
         if args.float32:
             case_args = [_as_float32(a) for a in case_args]
             case_kwargs = {k: _as_float32(v) for k, v in case_kwargs.items()}
@@ -354,7 +356,7 @@ def build_parser():
     check = commands.add_parser("gradcheck", help="gradient-check every layer")
     check.add_argument("layers", nargs="*", help="layer names (default: all)")
     check.add_argument("--mutants", action="store_true",
-                       help="check the bug zoo (nets/bugzoo.py): caught, localized, hint")
+                       help="check the bug zoo (gradcheck/bugzoo.py): caught, localized, hint")
     check.add_argument("--sweep", action="store_true",
                        help="relative error against the step h, 1e-1 ... 1e-12, with a verdict")
     check.add_argument("--float32", action="store_true", help="with --sweep: in float32")

@@ -3,8 +3,8 @@ import re
 import numpy as np
 import pytest
 
+from gradcheck import check_layer
 from layers import add
-from layers.gradcheck import check_layer
 
 
 @pytest.mark.parametrize("shape", [(1,), (3, 5), (2, 1, 3)])

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
+from gradcheck import check_layer
 from layers import affine
-from layers.gradcheck import check_layer
 
 
 @pytest.mark.parametrize("x_shape, M", [((1, 3), 1), ((5, 2, 3), 7), ((3, 1, 5), 2)])

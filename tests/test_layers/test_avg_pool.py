@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
+from gradcheck import check_layer
 from layers import avg_pool
-from layers.gradcheck import check_layer
 
 # (x shape, pool_height, pool_width, stride): square and not, overlapping and not, batch of 1.
 CONFIGS = [

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
+from gradcheck import check_layer
 from layers import batchnorm
-from layers.gradcheck import check_layer
 
 
 def _stats(rng, D):

@@ -5,8 +5,9 @@ import inspect
 import numpy as np
 import pytest
 
+import gradcheck
 import layers
-from layers import _cases, gradcheck
+from gradcheck import cases
 
 NAMES = layers.layer_names()
 
@@ -40,7 +41,7 @@ def test_header_docstring_states_local_gradient(name):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_default_case_passes_check_layer(name):
-    args, kwargs = _cases.case(name)
+    args, kwargs = cases.case(name)
     report = gradcheck.check_layer(layers.load(name), *args, **kwargs)
     assert report.ok, str(report)
 
@@ -48,7 +49,7 @@ def test_default_case_passes_check_layer(name):
 @pytest.mark.parametrize("name", NAMES)
 def test_backward_arity_shapes_and_float32_kept(name, rng):
     module = layers.load(name)
-    args, kwargs = _cases.case(name)
+    args, kwargs = cases.case(name)
     args, kwargs = [_float32(a) for a in args], {k: _float32(v) for k, v in kwargs.items()}
     out, cache = module.forward(*args, **kwargs)
     if np.ndim(out):  # a loss returns a Python float; array outputs keep float32
@@ -64,7 +65,7 @@ def test_backward_arity_shapes_and_float32_kept(name, rng):
 @pytest.mark.parametrize("name", NAMES)
 def test_nothing_written_in_place(name, rng):
     module = layers.load(name)
-    args, kwargs = _cases.case(name)
+    args, kwargs = cases.case(name)
     args_before, kwargs_before = copy.deepcopy(args), copy.deepcopy(kwargs)
     out, cache = module.forward(*args, **kwargs)
     for a, b in zip(args, args_before):
@@ -78,4 +79,17 @@ def test_nothing_written_in_place(name, rng):
 
 
 def test_every_layer_has_a_default_case():
-    assert sorted(_cases.CASES) == NAMES
+    assert sorted(cases.CASES) == NAMES
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_short_name_is_the_module_name_without_the_package(name):
+    module = layers.load(name)
+    assert module.__name__ == f"layers.{name}" and layers.short_name(module) == name
+
+
+def test_short_name_of_a_loss_object_without_a_module_name():
+    class Hinge:  # stands in for a loss layer: the graph calls only its loss()
+        def loss(self, x, y):
+            return 0.0, np.zeros_like(x)
+    assert layers.short_name(Hinge()) == "Hinge"

@@ -3,8 +3,8 @@ import tracemalloc
 import numpy as np
 import pytest
 
+from gradcheck import check_layer
 from layers import conv
-from layers.gradcheck import check_layer
 
 # (x shape, w shape, stride, pad): odd sizes, rectangular filters, batch of 1,
 # stride 1/2/3, pad 0..3, a 1x1 filter and a filter as large as the image.

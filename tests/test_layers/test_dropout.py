@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
+from gradcheck import check_layer
 from layers import dropout
-from layers.gradcheck import check_layer
 
 
 @pytest.mark.parametrize("shape, p", [((1, 3), 0.5), ((5, 4, 3), 0.8), ((7,), 1.0)])

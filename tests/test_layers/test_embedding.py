@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
+from gradcheck import check_layer
 from layers import embedding
-from layers.gradcheck import check_layer
 
 
 @pytest.mark.parametrize("x_shape, V, D", [((1, 1), 1, 1), ((3, 5), 4, 3), ((7,), 10, 2)])

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
+from gradcheck import check_layer
 from layers import gru
-from layers.gradcheck import check_layer
 
 
 def _args(rng, N, T, D, H):

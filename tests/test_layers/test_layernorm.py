@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
+from gradcheck import check_layer
 from layers import batchnorm, layernorm
-from layers.gradcheck import check_layer
 
 
 @pytest.mark.parametrize("shape", [(1, 5), (4, 3), (3, 7)])

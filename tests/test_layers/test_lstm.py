@@ -3,8 +3,8 @@ import types
 import numpy as np
 import pytest
 
+from gradcheck import check_layer
 from layers import lstm
-from layers.gradcheck import check_layer
 
 
 def _step_forward(x, prev_h, prev_c, Wx, Wh, b):

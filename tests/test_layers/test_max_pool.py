@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from layers import _cases, max_pool
-from layers.gradcheck import check_layer
+from gradcheck import cases, check_layer
+from layers import max_pool
 
 # (x shape, pool_height, pool_width, stride): square and not, overlapping, tiling and
 # apart (or both), batch of 1, a window of more than 256 entries.
@@ -57,7 +57,7 @@ def test_ties_in_non_overlapping_windows_give_one_element_per_window():
 
 @pytest.mark.parametrize("x_shape, ph, pw, stride", [CONFIGS[1], CONFIGS[2], CONFIGS[3]])
 def test_gradients(rng, x_shape, ph, pw, stride):
-    x = _cases._well_separated(rng, x_shape)
+    x = cases.well_separated(rng, x_shape)
     report = check_layer(max_pool, x, _pool_param(ph, pw, stride))
     assert report.ok, str(report)
 

@@ -3,8 +3,8 @@ import types
 import numpy as np
 import pytest
 
+from gradcheck import check_layer
 from layers import rnn
-from layers.gradcheck import check_layer
 
 # The step form seen as a layer module, so check_layer can check it like any other.
 RNN_STEP = types.SimpleNamespace(__name__="rnn_step", INPUTS=("x", "prev_h"),

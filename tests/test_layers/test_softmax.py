@@ -3,8 +3,8 @@ import math
 import numpy as np
 import pytest
 
+from gradcheck import check_layer
 from layers import softmax
-from layers.gradcheck import check_layer
 
 
 @pytest.mark.parametrize("N, C", [(1, 2), (4, 7), (3, 1)])

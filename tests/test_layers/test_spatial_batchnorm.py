@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
+from gradcheck import check_layer
 from layers import batchnorm, spatial_batchnorm
-from layers.gradcheck import check_layer
 
 
 def _args(rng, shape=(3, 4, 5, 3)):

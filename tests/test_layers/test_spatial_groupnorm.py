@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
+from gradcheck import check_layer
 from layers import spatial_groupnorm
-from layers.gradcheck import check_layer
 
 
 def _args(rng, shape=(2, 6, 3, 4)):

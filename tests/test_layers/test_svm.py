@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from layers import _cases, svm
-from layers.gradcheck import check_layer
+from gradcheck import cases, check_layer
+from layers import svm
 
 
 def svm_loss_naive(x, y):
@@ -23,7 +23,7 @@ def svm_loss_naive(x, y):
 
 @pytest.mark.parametrize("N, C", [(1, 2), (5, 4), (7, 3)])
 def test_gradients_on_awkward_shapes(rng, N, C):
-    report = check_layer(svm, *_cases._hinge_scores(rng, N, C))
+    report = check_layer(svm, *cases.hinge_scores(rng, N, C))
     assert report.ok and max(report.errors.values()) < 1e-7, str(report)
 
 
@@ -43,7 +43,7 @@ def test_zero_scores_cost_one_per_wrong_class():
 
 
 def test_backward_scales_by_dloss(rng):
-    x, y = _cases._hinge_scores(rng, 4, 3)
+    x, y = cases.hinge_scores(rng, 4, 3)
     _, cache = svm.forward(x, y)
     np.testing.assert_allclose(svm.backward(-3.0, cache), -3.0 * svm.backward(1.0, cache))
 

@@ -4,8 +4,8 @@ import warnings
 import numpy as np
 import pytest
 
+from gradcheck import check_layer
 from layers import tanh
-from layers.gradcheck import check_layer
 
 
 @pytest.mark.parametrize("shape", [(1,), (3, 5), (2, 1, 3)])

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
+from gradcheck import check_layer
 from layers import temporal_affine
-from layers.gradcheck import check_layer
 
 
 @pytest.mark.parametrize("N, T, D, M", [(1, 1, 1, 1), (3, 5, 4, 7), (2, 9, 6, 2)])

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
+from gradcheck import check_layer
 from layers import temporal_softmax
-from layers.gradcheck import check_layer
 
 
 def _problem(rng, N=3, T=4, V=5, keep=0.6):

@@ -2,13 +2,14 @@
 import numpy as np
 import pytest
 
+from layers import short_name
 from nets.blocks import affine, affine_norm_relu_dropout, conv_relu_pool
 from nets.graph import Graph
 from nets.init import Init
 
 
 def _layers(net):
-    return [node.layer.__name__.rsplit(".", 1)[-1] for node in net.nodes]
+    return [short_name(node.layer) for node in net.nodes]
 
 
 @pytest.mark.parametrize("normalization, dropout_param, expected", [

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from data import load_text
-from layers.gradcheck import check_model
+from gradcheck import check_model
 from nets import CharLM
 from solver.cli import main
 from solver.solver import Solver, global_norm

@@ -4,8 +4,8 @@ import functools
 import numpy as np
 import pytest
 
+from gradcheck import check_model
 from layers import conv
-from layers.gradcheck import check_model
 from nets import ThreeLayerConvNet
 
 

@@ -5,8 +5,8 @@ import functools
 import numpy as np
 import pytest
 
+from gradcheck import check_model
 from layers import add, affine, batchnorm, conv, dropout, relu
-from layers.gradcheck import check_model
 from nets.graph import Graph
 
 
@@ -204,3 +204,15 @@ def test_a_layer_error_names_the_node_it_happened_in():
     net = TwoLayerNet(input_dim=6, hidden_dim=4, num_classes=3)
     with pytest.raises(ValueError, match=r"graph: node 'affine1': affine: x has 5 features"):
         net.loss(np.zeros((2, 5)))
+
+
+def test_a_node_binds_value_names_and_passes_constants_as_given(rng):
+    net = Graph()
+    conv_param = {"stride": 1, "pad": 1}
+    w, b = net.param("w", rng.standard_normal((2, 3, 3, 3))), net.param("b", np.zeros(2))
+    net.add(conv, x="X", w=w, b=b, conv_param=conv_param)
+    values = {"X": rng.standard_normal((1, 3, 4, 4)), **net.params}
+    args = net.nodes[0].bind(values)
+    assert args.keys() == {"x", "w", "b", "conv_param"}
+    assert args["x"] is values["X"] and args["w"] is net.params["w"]
+    assert args["conv_param"] is conv_param  # a constant, not a copy: forward sets its mode

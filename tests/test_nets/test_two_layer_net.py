@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from layers.gradcheck import check_model
+from gradcheck import check_model
 from nets import TwoLayerNet
 
 

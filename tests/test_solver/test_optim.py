@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from layers.gradcheck import rel_error
+from gradcheck import rel_error
 from solver import optim
 
 RULES = [getattr(optim, name) for name in optim.UPDATE_RULES]

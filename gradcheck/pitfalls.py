@@ -20,7 +20,7 @@ import warnings
 
 import numpy as np
 
-from layers._gradcheck_core import as_float64, same
+from gradcheck.core import as_float64, same
 
 
 class GradcheckWarning(UserWarning):

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from gradcheck.error import relative
+
 STEPS = 10.0 ** -np.arange(1, 13)
 
 
@@ -62,7 +64,7 @@ def sweep(f, x, grad, rng, steps=STEPS):
         plus = f((x + h * u).astype(x.dtype))
         minus = f((x - h * u).astype(x.dtype))
         numeric = (plus - minus) / (2 * h)
-        errors.append(abs(numeric - analytic) / max(1e-8, abs(numeric) + abs(analytic)))
+        errors.append(float(relative(numeric, analytic)))
     return np.array(errors)
 
 

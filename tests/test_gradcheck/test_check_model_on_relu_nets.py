@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 import pytest
 
-from layers.gradcheck import check_model
+from gradcheck import check_model
 from nets import FullyConnectedNet, ResidualNet
 
 

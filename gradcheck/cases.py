@@ -6,13 +6,13 @@ returning (args, kwargs) for the layer's forward, in float64.
 import numpy as np
 
 
-def _off_kinks(rng, shape, margin=0.1):
+def off_kinks(rng, shape, margin=0.1):
     """Random values at least `margin` away from 0, where relu-like layers kink."""
     x = rng.standard_normal(shape)
     return x + np.sign(x) * margin
 
 
-def _hinge_scores(rng, N, C):
+def hinge_scores(rng, N, C):
     """Class scores and labels whose svm margins x_j - x_y + 1 stay 0.3 or more from 0.
 
     Integer scores with the true class raised by 0.5 put every margin at an integer
@@ -24,7 +24,7 @@ def _hinge_scores(rng, N, C):
     return x, y
 
 
-def _well_separated(rng, shape, gap=0.1):
+def well_separated(rng, shape, gap=0.1):
     """Distinct values at least `gap` apart in random order, so max_pool has no ties."""
     return gap * rng.permutation(int(np.prod(shape))).reshape(shape).astype(np.float64)
 
@@ -43,9 +43,9 @@ def _recurrent_args(rng, gates, N=3, T=4, D=5, H=6):
 CASES = {
     "affine": lambda rng: ((rng.standard_normal((3, 2, 5)), rng.standard_normal((10, 7)),
                             rng.standard_normal(7)), {}),
-    "relu": lambda rng: ((_off_kinks(rng, (4, 5)),), {}),
+    "relu": lambda rng: ((off_kinks(rng, (4, 5)),), {}),
     "softmax": lambda rng: ((rng.standard_normal((5, 7)), rng.integers(0, 7, size=5)), {}),
-    "leaky_relu": lambda rng: ((_off_kinks(rng, (4, 5)),), {"alpha": 0.1}),
+    "leaky_relu": lambda rng: ((off_kinks(rng, (4, 5)),), {"alpha": 0.1}),
     "sigmoid": lambda rng: ((3 * rng.standard_normal((3, 5)),), {}),
     "tanh": lambda rng: ((2 * rng.standard_normal((3, 5)),), {}),
     "dropout": lambda rng: ((rng.standard_normal((4, 7)),),
@@ -57,12 +57,12 @@ CASES = {
                                             "running_var": rng.uniform(0.5, 2, size=3)}}),
     "layernorm": lambda rng: ((2 + 3 * rng.standard_normal((3, 5)), rng.standard_normal(5),
                                rng.standard_normal(5)), {"ln_param": {}}),
-    "svm": lambda rng: (_hinge_scores(rng, 5, 4), {}),
+    "svm": lambda rng: (hinge_scores(rng, 5, 4), {}),
     "add": lambda rng: ((rng.standard_normal((3, 4)), rng.standard_normal((3, 4))), {}),
     "conv": lambda rng: ((rng.standard_normal((2, 3, 7, 6)), rng.standard_normal((4, 3, 3, 2)),
                           rng.standard_normal(4)), {"conv_param": {"stride": 2, "pad": 1}}),
     # Overlapping 3x3 windows, stride 2, over well-separated values: no ties, no kinks.
-    "max_pool": lambda rng: ((_well_separated(rng, (2, 3, 5, 7)),),
+    "max_pool": lambda rng: ((well_separated(rng, (2, 3, 5, 7)),),
                              {"pool_param": {"pool_height": 3, "pool_width": 3, "stride": 2}}),
     "avg_pool": lambda rng: ((rng.standard_normal((2, 3, 5, 4)),),
                              {"pool_param": {"pool_height": 3, "pool_width": 2, "stride": 1}}),
@@ -88,5 +88,5 @@ CASES = {
 def case(name, seed=0):
     """(args, kwargs) of the default check for layer `name`."""
     if name not in CASES:
-        raise KeyError(f"layers/_cases.py has no default case for layer {name!r}: add one")
+        raise KeyError(f"gradcheck/cases.py has no default case for layer {name!r}: add one")
     return CASES[name](np.random.default_rng(seed))

@@ -1,4 +1,4 @@
-"""The teaching parts of layers/gradcheck.py: localization in a graph, kinks, the halving
+"""The teaching parts of gradcheck/: localization in a graph, kinks, the halving
 search and its forward counts, the step-size sweep, pitfall warnings and hints."""
 import math
 import warnings
@@ -7,13 +7,12 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from layers import _cases, affine, dropout, layernorm, lstm, max_pool, relu, softmax, svm
-from layers.gradcheck import (GradcheckWarning, NotFloat64, RegularizationDominates,
-                              RunningStatistics, TinyGradients, UniformUpstream,
-                              UnseededDropout, check_layer, check_model, find_bad_entries,
-                              step_size_sweep)
+from gradcheck import (GradcheckWarning, NotFloat64, RegularizationDominates,
+                       RunningStatistics, TinyGradients, UniformUpstream, UnseededDropout,
+                       cases, check_layer, check_model, find_bad_entries, step_size_sweep)
+from gradcheck.bugzoo import mutate
+from layers import affine, dropout, layernorm, lstm, max_pool, relu, softmax, svm
 from nets import FullyConnectedNet, ResidualNet, ThreeLayerConvNet, TwoLayerNet
-from nets.bugzoo import mutate
 from nets.graph import Graph
 
 
@@ -105,7 +104,7 @@ def test_a_model_that_is_not_a_graph_is_checked_without_localization(rng):
 # ---- kinks ----------------------------------------------------------------------
 
 def relu_input_with_zeros(rng):
-    x = _cases._off_kinks(rng, (4, 5))
+    x = cases.off_kinks(rng, (4, 5))
     x[0, :3] = 0.0
     x[2, 4] = 0.0
     return x
@@ -210,13 +209,13 @@ def test_sweep_of_a_wrong_gradient_is_flat_and_high(rng):
 
 
 def test_sweep_in_float32_is_precision_limited():
-    args, _ = _cases.case("lstm")
+    args, _ = cases.case("lstm")
     verdicts = step_size_sweep(lstm, *[a.astype(np.float32) for a in args]).verdicts
     assert all(v.startswith("precision-limited") for v in verdicts.values()), verdicts
 
 
 def test_sweep_figure_has_one_line_per_argument(rng):
-    sweep = step_size_sweep(relu, _cases._off_kinks(rng, (3, 4)))
+    sweep = step_size_sweep(relu, cases.off_kinks(rng, (3, 4)))
     figure = sweep.figure()
     assert isinstance(figure, Figure)
     assert len(figure.axes[0].get_lines()) == 1
@@ -225,7 +224,7 @@ def test_sweep_figure_has_one_line_per_argument(rng):
 # ---- pitfalls ---------------------------------------------------------------------
 
 def test_float32_inputs_warn_and_are_checked_in_float64(rng):
-    x = _cases._off_kinks(rng, (3, 4)).astype(np.float32)
+    x = cases.off_kinks(rng, (3, 4)).astype(np.float32)
     with pytest.warns(NotFloat64, match="x \\(float32\\)"):
         assert check_layer(relu, x).ok
 
@@ -238,7 +237,7 @@ def test_a_uniform_upstream_gradient_warns_and_is_replaced(rng):
     assert not report.ok
 
 
-@pytest.mark.filterwarnings("ignore::layers.gradcheck.TinyGradients")  # b1 before batchnorm
+@pytest.mark.filterwarnings("ignore::gradcheck.TinyGradients")  # b1 before batchnorm
 def test_running_statistics_are_restored_with_a_warning(rng):
     model = FullyConnectedNet([5], input_dim=4, num_classes=3, normalization="batchnorm",
                               weight_scale=0.5, dtype=np.float64, seed=0)

@@ -15,15 +15,18 @@ its consumers' backwards send it (at a fan-out, several), plus, for a
 parameter, reg * W when it is regularized. Each layer may be right and the graph
 still wrong, when it overwrites instead of adding.
 
-Any object with `nodes` (each with `.name`, `.layer`, `.args`, `.grad_args`),
-`forward(X)`, `backward(dout, caches)`, `loss_layer` and `output` is a graph here.
+Any object with `nodes` (each with `.name`, `.layer`, `.grad_args`, `.refs()` and
+`.bind(values)`, as nets.graph.Node), `forward(X)`, `backward(dout, caches)`,
+`loss_layer` and `output` is a graph here.
 """
 from dataclasses import dataclass
 
 import numpy as np
 
-from layers._gradcheck_core import as_tuple, check_call, check_tensor, relative
-from layers._gradcheck_hints import hint, problem_hint
+from gradcheck.core import as_float64, as_tuple, check_call, check_tensor
+from gradcheck.error import relative
+from gradcheck.hints import hint, problem_hint
+from layers import short_name
 
 GRAPH_ATTRIBUTES = ("nodes", "forward", "backward", "loss_layer", "output")
 
@@ -50,11 +53,7 @@ def is_graph(model):
     return all(hasattr(model, name) for name in GRAPH_ATTRIBUTES)
 
 
-def short_name(layer):
-    return getattr(layer, "__name__", type(layer).__name__).rsplit(".", 1)[-1]
-
-
-def localize(model, X, y, grads, rng, h, tol, directions):
+def check_nodes(model, X, y, grads, rng, h, tol, directions):
     """(rows, culprit): a Row per node argument ('node.arg'), and the first thing wrong."""
     values, caches = model.forward(X)
     scores = values[model.output]
@@ -81,11 +80,9 @@ def localize(model, X, y, grads, rng, h, tol, directions):
 
 
 def _check_node(node, values, upstream, rng, h, tol, directions):
-    args = {a: values[r] if isinstance(r, str) else r for a, r in node.args.items()}
-    names = [a for a in node.grad_args if isinstance(node.args.get(a), str)
-             and node.args[a] != "X"]
-    args64 = {a: v.astype(np.float64) if isinstance(v, np.ndarray) and v.dtype.kind == "f"
-              else v for a, v in args.items()}
+    args, refs = node.bind(values), node.refs()
+    names = [a for a in node.grad_args if refs.get(a) not in (None, "X")]
+    args64 = {a: as_float64(v) for a, v in args.items()}
     rows, problems = check_call(node.layer, args64, np.asarray(upstream, np.float64), names,
                                 rng, h, tol, directions)
     for row in rows:
@@ -130,9 +127,10 @@ def _check_flow(model, caches, reached, dscores):
         if node.name not in reached:
             continue
         local = as_tuple(node.layer.backward(reached[node.name], caches[node.name]))
+        refs = node.refs()
         for arg, d in zip(node.grad_args, local):
-            ref = node.args.get(arg)
-            if not isinstance(ref, str) or ref == "X" or d is None:
+            ref = refs.get(arg)
+            if ref in (None, "X") or d is None:
                 continue
             expected[ref] = expected[ref] + d if ref in expected else d
             consumers.setdefault(ref, []).append(f"{node.name}.{arg}")

@@ -5,13 +5,13 @@ whose backward or loss is changed), placed in a tiny float64 net. A gradient
 check should catch every one, and check_model(..., localize=True) should name
 the node and argument where it lives, with a hint:
 
-    from nets import bugzoo
+    from gradcheck import bugzoo
     model, X, y = bugzoo.get("relu_leaks_negative").build(seed=0)
     print(check_model(model, X, y, localize=True))
 
 Teachers: hand out `build()` without the name, ask for the bug and its fix;
 `bug` is the answer. `build(seed, real=True)` builds the same net with the
-real layers, which must pass (the false-alarm sweep in tests/test_bugzoo.py).
+real layers, which must pass (the false-alarm sweep in tests/test_gradcheck/test_bugzoo.py).
 """
 import functools
 import inspect
@@ -21,10 +21,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gradcheck import GradcheckWarning, check_model
 from layers import (add, affine, avg_pool, batchnorm, conv, dropout, embedding, leaky_relu,
                     lstm, max_pool, relu, rnn, sigmoid, softmax, svm, tanh,
                     temporal_affine, temporal_softmax)
-from layers.gradcheck import GradcheckWarning, check_model
 from nets.graph import Graph
 
 

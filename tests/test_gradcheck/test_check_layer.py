@@ -1,4 +1,4 @@
-"""Tests of layers/gradcheck.py itself: the cs231n helpers, and check_layer catching
+"""Tests of gradcheck/ itself: the cs231n helpers, and check_layer catching
 broken layers (mutants of correct ones) while passing correct ones."""
 import types
 
@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 import layers
-from layers import _cases, affine, batchnorm, relu
-from layers.gradcheck import (check_layer, eval_numerical_gradient,
-                              eval_numerical_gradient_array, grad_check_sparse, rel_error)
+from gradcheck import (cases, check_layer, check_model, eval_numerical_gradient,
+                       eval_numerical_gradient_array, grad_check_sparse, rel_error)
+from layers import affine, batchnorm, relu
 
 DENSE = ["affine", "relu", "leaky_relu", "sigmoid", "tanh", "dropout", "batchnorm",
          "layernorm", "softmax", "svm", "add"]
@@ -90,7 +90,7 @@ def test_a_one_percent_error_in_any_affine_gradient_fails(rng, index, name):
 @pytest.mark.parametrize("name", DENSE)
 def test_a_one_percent_error_fails_for_every_dense_layer(name):
     module = layers.load(name)
-    args, kwargs = _cases.case(name)
+    args, kwargs = cases.case(name)
     for index in range(len(module.INPUTS + module.PARAMS)):
         report = check_layer(scaled_gradient(module, index), *args, **kwargs)
         assert not report.ok, f"{name}: gradient {index} scaled by 1.01 passed\n{report}"
@@ -116,7 +116,7 @@ def test_backward_writing_dout_fails(rng):
         x = cache
         dout[x <= 0] = 0
         return dout
-    report = check_layer(mutant(relu, backward=backward), _cases._off_kinks(rng, (3, 4)))
+    report = check_layer(mutant(relu, backward=backward), cases.off_kinks(rng, (3, 4)))
     assert not report.ok and "backward wrote dout" in report.problems
 
 
@@ -125,7 +125,7 @@ def test_backward_writing_the_cache_fails(rng):
         x = cache
         np.maximum(x, 0, out=x)
         return dout * (x > 0)
-    report = check_layer(mutant(relu, backward=backward), _cases._off_kinks(rng, (3, 4)))
+    report = check_layer(mutant(relu, backward=backward), cases.off_kinks(rng, (3, 4)))
     assert not report.ok and "backward wrote the cache" in report.problems
 
 
@@ -133,7 +133,7 @@ def test_forward_writing_its_argument_fails(rng):
     def forward(x):
         np.maximum(x, 0, out=x)
         return x.copy(), x
-    report = check_layer(mutant(relu, forward=forward), _cases._off_kinks(rng, (3, 4)))
+    report = check_layer(mutant(relu, forward=forward), cases.off_kinks(rng, (3, 4)))
     assert not report.ok and "forward wrote one of its arguments" in report.problems
 
 
@@ -176,3 +176,21 @@ def test_data_drawn_from_the_same_seed_does_not_blind_the_check():
     gamma, beta = rng.standard_normal(3), rng.standard_normal(3)
     assert check_layer(batchnorm, x, gamma, beta, {}, seed=0).ok
     assert not check_layer(scaled_gradient(batchnorm, 0), x, gamma, beta, {}, seed=0).ok
+
+
+class BigConstantLoss:
+    """loss = 1e4 + 1e-7 sum(w). Rounding 1e4 (its spacing is 2e-12) blurs a centered
+    difference with h = 1e-5 by ~1e-7: as much as the whole true gradient."""
+
+    def __init__(self, claimed):
+        self.params, self.claimed = {"w": np.linspace(-1, 1, 6)}, claimed
+
+    def loss(self, X, y):
+        return 1e4 + 1e-7 * float(np.sum(self.params["w"])), {"w": self.claimed}
+
+
+def test_a_gap_rounding_explains_passes_and_a_real_one_fails():
+    # Against analytic 0, a numeric ~1e-7 has relative error 1: only the rounding-noise
+    # allowance (1e3 eps |f| / h = 2e-4 here) tells it from a wrong gradient.
+    assert check_model(BigConstantLoss(np.zeros(6)), None, None).ok
+    assert not check_model(BigConstantLoss(np.ones(6)), None, None).ok

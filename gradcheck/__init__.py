@@ -13,15 +13,19 @@ L(x + t u) at t = 0 must equal u . dL/dx. Here L = sum(out * dout) with a random
 upstream `dout` (all-ones would hide a sum over the wrong axis), so one pair of
 forwards checks a whole tensor, and the relative error is not inflated by entries
 whose true gradient is near zero. Only when a check fails is the tensor looked
-at closer, by private helpers in layers/_gradcheck_*.py:
+at closer, by the private modules of this package:
 
-    _gradcheck_core      one tensor, one layer call
-    _gradcheck_kinks     entry by entry (small tensors), setting kinks aside
-    _gradcheck_bisect    halving with directional checks (big tensors), O(log N)
-    _gradcheck_hints     the likely cause, from the pattern of the errors
-    _gradcheck_pitfalls  named warnings (float32, uniform dout, running stats, ...)
-    _gradcheck_localize  which node of a graph, or which fan-out, is wrong
-    _gradcheck_sweep     the error against the step h, with a verdict
+    error      the relative error and the rounding noise of a difference quotient
+    core       one tensor, one layer call
+    kinks      entry by entry (small tensors), setting kinks aside
+    bisect     halving with directional checks (big tensors), O(log N)
+    hints      the likely cause, from the pattern of the errors
+    pitfalls   named warnings (float32, uniform dout, running stats, ...)
+    localize   which node of a graph, or which fan-out, is wrong
+    sweep      the error against the step h, with a verdict
+
+The default case of each layer is in `gradcheck.cases`; the bug zoo, classic
+backprop bugs planted in copies of real layers, in `gradcheck.bugzoo`.
 """
 import copy
 import inspect
@@ -29,14 +33,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from layers import _gradcheck_localize, _gradcheck_pitfalls, _gradcheck_sweep
-from layers._gradcheck_bisect import find_bad_entries as _find_bad_entries
-from layers._gradcheck_core import Row, as_tuple, check_call, check_tensor, same
-from layers._gradcheck_hints import hint, problem_hint
-from layers._gradcheck_localize import Culprit
-from layers._gradcheck_pitfalls import (GradcheckWarning, NotFloat64,
-                                        RegularizationDominates, RunningStatistics,
-                                        TinyGradients, UniformUpstream, UnseededDropout)
+import layers
+from gradcheck import pitfalls, sweep
+from gradcheck.bisect import find_bad_entries as _find_bad_entries
+from gradcheck.core import Row, as_tuple, check_call, check_tensor, same
+from gradcheck.error import rel_error
+from gradcheck.hints import hint, problem_hint
+from gradcheck.localize import Culprit, check_nodes, is_graph
+from gradcheck.pitfalls import (GradcheckWarning, NotFloat64, RegularizationDominates,
+                                RunningStatistics, TinyGradients, UniformUpstream,
+                                UnseededDropout)
 
 __all__ = ["rel_error", "eval_numerical_gradient", "eval_numerical_gradient_array",
            "grad_check_sparse", "check_layer", "check_model", "step_size_sweep",
@@ -48,12 +54,6 @@ DEFAULT_TOL = 1e-6
 """Pass threshold on the directional relative error, in float64. Correct layers
 measure 1e-12..1e-9 (conv and lstm included); a gradient scaled by 1.01 measures
 5e-3, so the gap is wide on both sides."""
-
-
-def rel_error(x, y):
-    """Max over elements of |x - y| / max(1e-8, |x| + |y|)."""
-    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
-    return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y))))
 
 
 def eval_numerical_gradient(f, x, verbose=True, h=1e-5):
@@ -103,7 +103,6 @@ def grad_check_sparse(f, x, analytic_grad, num_checks=10, h=1e-5, seed=None):
         errors.append(rel_error(numeric, analytic))
         print(f"numerical: {numeric:f} analytic: {analytic:f}, relative error: {errors[-1]:e}")
     return errors
-
 
 
 _same = same  # the contract test compares caches with it
@@ -158,10 +157,6 @@ def _row_line(row):
     return line
 
 
-def _layer_name(module):
-    return module.__name__.rsplit(".", 1)[-1]
-
-
 def _bound_arguments(module, args, kwargs):
     bound = inspect.signature(module.forward).bind(*args, **kwargs)
     bound.apply_defaults()
@@ -181,18 +176,18 @@ def check_layer(module, *args, h=1e-5, tol=DEFAULT_TOL, seed=0, directions=3, do
     searched: 'auto' (entry by entry when small, by halving when big), 'scan' or
     'bisect'. Returns a Report; `print(report)` shows the table and hints.
     """
-    name = _layer_name(module)
+    name = layers.short_name(module)
     # Not default_rng(seed) itself: arguments drawn from that same stream would make
     # dout a copy of x, and for batchnorm such a dout has dx = 0, which hides any error.
     rng = np.random.default_rng((seed, 1))
-    values = _gradcheck_pitfalls.float64_copies(name, _bound_arguments(module, args, kwargs))
+    values = pitfalls.float64_copies(name, _bound_arguments(module, args, kwargs))
     if isinstance(values.get("dropout_param"), dict):
-        _gradcheck_pitfalls.seed_dropout(name, values["dropout_param"])
+        pitfalls.seed_dropout(name, values["dropout_param"])
     report = Report(name, tol)
     names = tuple(module.INPUTS) + tuple(module.PARAMS)
 
     def upstream(out):
-        return _gradcheck_pitfalls.random_if_uniform(name, dout, rng, np.shape(out))
+        return pitfalls.random_if_uniform(name, dout, rng, np.shape(out))
 
     report.rows, report.problems = check_call(module, values, upstream, names, rng, h, tol,
                                               directions, locate)
@@ -238,16 +233,16 @@ def check_model(model, X, y, h=1e-5, tol=DEFAULT_TOL, seed=0, directions=3, loca
     rng = np.random.default_rng(seed)
     report = Report(title, tol)
     originals = dict(model.params)
-    X = _gradcheck_pitfalls.float64_copies(title, {"X": X})["X"]
+    X = pitfalls.float64_copies(title, {"X": X})["X"]
     configs = _config_dicts(model)
     try:
-        with _gradcheck_pitfalls.KeptConfigs(title, configs):
+        with pitfalls.KeptConfigs(title, configs):
             for config in configs:
-                _gradcheck_pitfalls.seed_dropout(title, config)
-            model.params.update(_gradcheck_pitfalls.float64_copies(title, model.params))
+                pitfalls.seed_dropout(title, config)
+            model.params.update(pitfalls.float64_copies(title, model.params))
             grads = _check_params(model, X, y, report, rng, h, tol, directions)
-            if localize and grads is not None and _gradcheck_localize.is_graph(model):
-                report.nodes, report.culprit = _gradcheck_localize.localize(
+            if localize and grads is not None and is_graph(model):
+                report.nodes, report.culprit = check_nodes(
                     model, X, y, grads, rng, h, tol, directions)
     finally:
         model.params.update(originals)
@@ -256,15 +251,15 @@ def check_model(model, X, y, h=1e-5, tol=DEFAULT_TOL, seed=0, directions=3, loca
 
 def _check_params(model, X, y, report, rng, h, tol, directions):
     loss, grads = model.loss(X, y)
-    _gradcheck_pitfalls.nondeterministic(report.title, (loss, model.loss(X, y)[0]))
-    _gradcheck_pitfalls.tiny_gradients(report.title, grads)
+    pitfalls.nondeterministic(report.title, (loss, model.loss(X, y)[0]))
+    pitfalls.tiny_gradients(report.title, grads)
     if getattr(model, "reg", 0):
         reg, model.reg = model.reg, 0.0
         try:
             data_grads = model.loss(X, y)[1]
         finally:
             model.reg = reg
-        _gradcheck_pitfalls.regularization_dominates(report.title, grads, data_grads)
+        pitfalls.regularization_dominates(report.title, grads, data_grads)
     for name, value in model.params.items():
         if grads[name].shape != value.shape:
             report.problems.append(
@@ -297,7 +292,7 @@ def _config_dicts(model):
     return list(found.values())
 
 
-def step_size_sweep(module, *args, steps=_gradcheck_sweep.STEPS, seed=0, **kwargs):
+def step_size_sweep(module, *args, steps=sweep.STEPS, seed=0, **kwargs):
     """Relative error against h (1e-1 ... 1e-12) for every INPUT and PARAM of a layer.
 
     Runs in the arguments' own dtype (pass float32 arrays to see float32's limit).
@@ -309,7 +304,7 @@ def step_size_sweep(module, *args, steps=_gradcheck_sweep.STEPS, seed=0, **kwarg
     out, cache = module.forward(**fresh)
     dout = rng.standard_normal(np.shape(out))
     grads = as_tuple(module.backward(np.asarray(dout, dtype=np.result_type(out)), cache))
-    result = _gradcheck_sweep.Sweep(_layer_name(module), np.asarray(steps))
+    result = sweep.Sweep(layers.short_name(module), np.asarray(steps))
     for arg, grad in zip(tuple(module.INPUTS) + tuple(module.PARAMS), grads):
 
         def loss_at(x_new, arg=arg):
@@ -317,7 +312,7 @@ def step_size_sweep(module, *args, steps=_gradcheck_sweep.STEPS, seed=0, **kwarg
             call[arg] = x_new
             return float(np.sum(np.asarray(module.forward(**call)[0], np.float64) * dout))
 
-        result.errors[arg] = _gradcheck_sweep.sweep(loss_at, values[arg], grad, rng, steps)
+        result.errors[arg] = sweep.sweep(loss_at, values[arg], grad, rng, steps)
     return result
 
 

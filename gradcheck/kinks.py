@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gradcheck.error import rounding_noise
+
 JUMP = 0.1
 """A kink: right and left differ by more than this fraction of |right| + |left| ..."""
 JUMP_OF_SCALE = 1e-3
@@ -49,8 +51,7 @@ def scan(f, x, h):
         minus = f(moved)
         moved[ix] = x[ix]
         right[ix], left[ix] = (plus - f0) / h, (f0 - minus) / h
-    noise = 1e3 * np.finfo(np.float64).eps * max(abs(f0), 1e-300) / h
-    return Scan(left, right, noise)
+    return Scan(left, right, rounding_noise(f0, h=h))
 
 
 def kinks(s, grad):

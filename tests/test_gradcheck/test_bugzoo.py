@@ -1,4 +1,4 @@
-"""The bug zoo (nets/bugzoo.py): every mutant caught and localized with a hint, and the
+"""The bug zoo (gradcheck/bugzoo.py): every mutant caught and localized with a hint, and the
 same nets with the real layers never flagged (the false-alarm sweep)."""
 import warnings
 
@@ -6,9 +6,8 @@ import numpy as np
 import pytest
 
 import layers
-from layers import _cases, relu
-from layers.gradcheck import GradcheckWarning, check_layer
-from nets import bugzoo
+from gradcheck import GradcheckWarning, bugzoo, cases, check_layer
+from layers import relu
 from solver import cli
 
 NAMES = list(bugzoo.MUTANTS)
@@ -68,7 +67,7 @@ def test_no_false_alarm_on_the_real_layers_across_20_seeds():
     alarms = []
     for seed in range(20):
         for name in layers.layer_names():
-            args, kwargs = _cases.case(name, seed)
+            args, kwargs = cases.case(name, seed)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", GradcheckWarning)
                 report = check_layer(layers.load(name), *args, **kwargs)
@@ -79,7 +78,7 @@ def test_no_false_alarm_on_the_real_layers_across_20_seeds():
 
 def test_a_layer_mutant_fails_check_layer_too(rng):
     module = bugzoo.get("relu_leaks_negative").swap[1]
-    report = check_layer(module, _cases._off_kinks(rng, (3, 4)))
+    report = check_layer(module, cases.off_kinks(rng, (3, 4)))
     assert not report.ok and report.culprit.arg == "x"
     assert "x < 0" in report.culprit.hint
 

@@ -14,6 +14,8 @@ import heapq
 
 import numpy as np
 
+from gradcheck.error import rounding_noise
+
 
 def find_bad_entries(f, x, grad, h, tol, rng, limit=4, skip=None):
     """Flat indices of up to `limit` wrong entries of grad, worst-first by halving.
@@ -37,7 +39,7 @@ def find_bad_entries(f, x, grad, h, tol, rng, limit=4, skip=None):
     if everything.size == 0:
         return []
     numeric, analytic, size_of_f = probe(everything)
-    noise = 1e3 * np.finfo(np.float64).eps * size_of_f / h
+    noise = rounding_noise(size_of_f, h=h)
 
     def wrong(numeric, analytic):
         gap = abs(numeric - analytic)

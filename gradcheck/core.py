@@ -3,14 +3,15 @@
 A tensor is checked with directional checks first (one pair of forwards each).
 Only when that fails is it looked at closer: entry by entry when it is small
 (which also finds kinks and gives the hints their picture), by halving with
-further directional checks when it is big (_gradcheck_bisect.py).
+further directional checks when it is big (bisect.py).
 """
 import copy
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from layers import _gradcheck_bisect, _gradcheck_kinks
+from gradcheck import bisect, kinks
+from gradcheck.error import relative, rounding_noise
 
 SCAN_LIMIT = 2000
 """Tensors up to this many entries are scanned entry by entry on failure; bigger ones
@@ -35,26 +36,14 @@ class Row:
     kink_mask: np.ndarray = field(default=None, repr=False, compare=False)
 
 
-def relative(numeric, analytic):
-    """|n - a| / max(1e-8, |n| + |a|), elementwise (cs231n's rel_error before the max)."""
-    return np.abs(numeric - analytic) / np.maximum(1e-8, np.abs(numeric) + np.abs(analytic))
-
-
-def rounding_noise(*values, h):
-    """How far rounding alone can move a centered difference of f: about eps |f| / h."""
-    return 100 * np.finfo(np.float64).eps * max(abs(v) for v in values) / h
-
-
 def directional_error(f, x, grad, rng, h, directions, tol, keep=None, f_scale=0.0):
     """(max relative error, passed) between (f(x + h u) - f(x - h u)) / 2h and u . grad.
 
     A direction passes when its relative error is under tol, or when numeric and
-    analytic differ by no more than rounding can explain (a gradient that is 0 in
-    theory, such as a bias before batchnorm, meets numeric noise of ~1e-11, whose
-    relative error against the 1e-8 floor would be 1e-3). With `keep` (a mask), u
-    is zero outside it and |u| <= 1 inside, so no entry moves further than h and
-    none crosses a kink the scan did not see. `f_scale` is the size of the terms
-    f sums (sum |out * dout|), when they cancel to a much smaller f.
+    analytic differ by no more than rounding can explain (see error.py). With
+    `keep` (a mask), u is zero outside it and |u| <= 1 inside, so no entry moves
+    further than h and none crosses a kink the scan did not see. `f_scale` is the
+    size of the terms f sums (sum |out * dout|), when they cancel to a much smaller f.
     """
     worst, passed = 0.0, True
     for _ in range(directions):
@@ -87,9 +76,9 @@ def check_tensor(name, f, x, grad, rng, h, tol, directions, locate="auto", f_sca
 
 
 def _diagnose_by_scan(row, f, x, grad, rng, h, tol, directions, f_scale):
-    scan = _gradcheck_kinks.scan(f, x, h)
-    kinked = _gradcheck_kinks.kinks(scan, grad)
-    outside = _gradcheck_kinks.outside_one_sided(scan, grad, kinked)
+    scan = kinks.scan(f, x, h)
+    kinked = kinks.kinks(scan, grad)
+    outside = kinks.outside_one_sided(scan, grad, kinked)
     row.numeric_grad, row.analytic_grad, row.kink_mask = scan.numeric, grad, kinked & ~outside
     if kinked.any():
         row.kinks = int(kinked.sum())
@@ -108,7 +97,7 @@ def _diagnose_by_halving(row, f, x, grad, rng, h, tol, directions, f_scale, roun
     """Halving finds wrong entries; those that turn out to be kinks are set aside."""
     kinked = np.zeros(x.shape, dtype=bool)
     for _ in range(rounds):
-        found = _gradcheck_bisect.find_bad_entries(f, x, grad, h, tol, rng, skip=kinked)
+        found = bisect.find_bad_entries(f, x, grad, h, tol, rng, skip=kinked)
         wrong = [entry for entry in found if not _is_kink(f, x, grad, h, entry[0], kinked)]
         if wrong or not found:
             break
@@ -130,10 +119,10 @@ def _is_kink(f, x, grad, h, flat_index, kinked):
         moved[ix] = value
         return f(moved)
     f0, plus, minus = f(x), along(x[ix] + h), along(x[ix] - h)
-    noise = 1e3 * np.finfo(np.float64).eps * max(abs(f0), 1e-300) / h
-    scan = _gradcheck_kinks.Scan(np.array([(f0 - minus) / h]), np.array([(plus - f0) / h]), noise)
+    scan = kinks.Scan(np.array([(f0 - minus) / h]), np.array([(plus - f0) / h]),
+                      rounding_noise(f0, h=h))
     g = np.array([grad[ix]])
-    if _gradcheck_kinks.kinks(scan, g)[0] and not _gradcheck_kinks.outside_one_sided(
+    if kinks.kinks(scan, g)[0] and not kinks.outside_one_sided(
             scan, g, np.array([True]))[0]:
         kinked[ix] = True
         return True

@@ -31,7 +31,7 @@ def _check(x, gamma, beta, bn_param):
     check_array("batchnorm", "x", x, ndim=2)
     D = x.shape[1]
     gamma, beta = check_gamma_beta("batchnorm", gamma, beta, x.dtype, (D,))
-    return (gamma, beta) + bn_settings("batchnorm", bn_param, D, x.dtype)
+    return (gamma, beta) + bn_settings("batchnorm", bn_param, x)
 
 
 def forward(x, gamma, beta, bn_param):

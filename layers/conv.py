@@ -21,7 +21,9 @@ one matrix product  w.reshape(F, -1) @ cols,  and the backward two:
 dw = dout_rows @ cols.T,  dcols = w_rows.T @ dout_rows, with dcols added back into
 the HH*WW shifted views of dx_pad ("col2im"). The loops run over the kernel
 offsets (i, j), never over output pixels. Large batches are processed in chunks so
-that `cols` stays under `max_bytes`. forward_naive/backward_naive are the
+that `cols` stays under `max_bytes`; a pad or kernel that would make one image's
+padded copy or `cols` larger than MAX_ARRAY_BYTES (layers/_checks.py) is refused
+before anything is allocated. forward_naive/backward_naive are the
 definition above as plain loops, kept for reading and as the tests' reference.
 """
 import numpy as np

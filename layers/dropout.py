@@ -10,7 +10,7 @@ Shapes: x any shape; out and dx like x. The dtype of x is kept.
 
 dropout_param: 'p' (required) the probability of KEEPING a unit, in (0, 1];
 'mode' 'train' (default) or 'test'; 'seed' (optional) seeds the mask: with an int
-seed, every call draws the same mask (gradient checks need that); with a
+seed (>= 0), every call draws the same mask (gradient checks need that); with a
 np.random.Generator, each call draws a fresh mask from it, reproducibly (training
 needs that); without one, masks come from fresh OS entropy.
 """

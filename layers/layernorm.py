@@ -11,7 +11,7 @@ Local gradients, with inv_std = 1 / sqrt(var + eps) per row and dx_hat = dout * 
 It is batchnorm's formula with the roles of the two axes swapped.
 Shapes: x (N, D); gamma, beta (D,); out and dx (N, D).
 
-ln_param: 'eps' (1e-5); 'mode' 'train' or 'test' is accepted and changes nothing.
+ln_param: 'eps' (1e-5, positive); 'mode' 'train' or 'test' is accepted and changes nothing.
 """
 import numpy as np
 from layers._checks import (check_array, check_config, check_gamma_beta, check_mode,

@@ -3,7 +3,7 @@
     p = exp(x - max) / sum(exp(x - max)),   loss = -mean_i log p[i, y_i]
 
 Local gradient:  d loss/d x = (p - onehot(y)) / N,  so  dx = dloss * (p - onehot(y)) / N.
-Shapes: x (N, C) class scores; y (N,) integer labels in [0, C); loss a float.
+Shapes: x (N, C) class scores, N >= 1; y (N,) integer labels in [0, C); loss a float.
 """
 import numpy as np
 from layers._checks import check_array, check_batch, check_finite, check_labels

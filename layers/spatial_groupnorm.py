@@ -14,7 +14,8 @@ Local gradients, with dx_hat = gamma[c] * dout and sums over one (n, g) group:
     dx = 1/sqrt(var[n, g] + eps) * (dx_hat - (sum dx_hat + x_hat * sum dx_hat * x_hat) / M)
 
 Shapes: x (N, C, H, W); gamma, beta (1, C, 1, 1); G an int dividing C;
-gn_param {'eps': 1e-5} ('mode' is accepted and ignored); out and dx like x.
+gn_param {'eps': 1e-5, positive} ('mode' 'train' or 'test' is accepted and changes
+nothing); out and dx like x.
 """
 import numpy as np
 from layers._checks import (check_array, check_config, check_gamma_beta, check_mode,

@@ -6,7 +6,7 @@
 Local gradient:  d loss/d x[n, t] = mask[n, t] * (p[n, t] - onehot(y[n, t])) / N,
 so a masked-out position gets exactly zero gradient, and dx = dloss * that.
 
-Shapes: x (N, T, V) scores over a vocabulary of V; y (N, T) integer labels in
+Shapes: x (N, T, V) scores over a vocabulary of V, N >= 1; y (N, T) integer labels in
 [0, V); mask (N, T) of booleans (or 0/1 numbers), None meaning all true. Labels
 under mask false are never read, so padding may hold any integer (e.g. -1).
 """

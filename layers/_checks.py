@@ -138,7 +138,7 @@ def float_setting(layer, name, value, expected=None, ok=None):
     """
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         fail(layer, f"{name} must be a number, got {value!r}", TypeError)
-    if not np.isfinite(value):
+    if not math.isfinite(value):
         fail(layer, f"{name} must be a finite number, got {value}")
     if ok is not None and not ok(value):
         fail(layer, f"{name} must be {expected}, got {value}")

@@ -6,19 +6,27 @@ settings, and the running statistics
 that train mode updates and test mode normalizes with.
 """
 import numpy as np
-from layers._checks import check_array, check_config, check_mode, check_shape
+from layers._checks import (check_array, check_batch, check_config, check_mode, check_shape,
+                            float_setting)
 
 BN_KEYS = ("mode", "eps", "momentum", "running_mean", "running_var")
 
 
-def bn_settings(layer, bn_param, D, dtype):
-    """(mode, eps, momentum, running_mean, running_var) for D features, after checking
-    bn_param; the running statistics are created (zeros and ones) when absent."""
+def bn_settings(layer, bn_param, x):
+    """(mode, eps, momentum, running_mean, running_var) for the D = x.shape[1] features
+    (or channels) of x, after checking bn_param; the running statistics are created
+    (zeros and ones) when absent. Train mode refuses an empty batch: it has no
+    statistics, and updating the running ones with them would make those NaN."""
     check_config(layer, "bn_param", bn_param, known=BN_KEYS)
     mode = check_mode(layer, "bn_param", bn_param)
-    # Plain Python floats, so that a float32 x stays float32 (numpy scalars would promote).
-    eps = float(bn_param.get("eps", 1e-5))
-    momentum = float(bn_param.get("momentum", 0.9))
+    eps = float_setting(layer, "bn_param['eps']", bn_param.get("eps", 1e-5),
+                        "positive", lambda eps: eps > 0)
+    momentum = float_setting(layer, "bn_param['momentum']", bn_param.get("momentum", 0.9),
+                             "in [0, 1]", lambda momentum: 0 <= momentum <= 1)
+    if mode == "train":
+        check_batch(layer, x, "train mode takes its mean and variance over the batch "
+                              "(mode 'test' normalizes with the running statistics)")
+    D, dtype = x.shape[1], x.dtype
     running_mean = bn_param.setdefault("running_mean", np.zeros(D, dtype=dtype))
     running_var = bn_param.setdefault("running_var", np.ones(D, dtype=dtype))
     for key, value in (("running_mean", running_mean), ("running_var", running_var)):

@@ -11,7 +11,14 @@ forward with forward's arguments in forward's order (the naive versions call the
 same one). It returns what forward needs from them: the float parameters (PARAMS)
 as `float_param` hands them back, then any sizes or settings it read.
 """
+import math
+
 import numpy as np
+
+MAX_ARRAY_BYTES = 2**34
+"""The largest array, in bytes (16 GiB), that a layer allocates because of a config
+value (conv's pad). Beyond it the value is taken for a mistake and refused before
+anything is allocated; raise it here for a machine that really means it."""
 
 
 def fail(layer, message, error=ValueError):
@@ -104,6 +111,38 @@ def check_finite(layer, name, x):
         bad = np.argwhere(~np.isfinite(x))[0]
         what = "NaN" if np.isnan(x[tuple(bad)]) else "Inf"
         fail(layer, f"{name} contain {what} (first at index {tuple(int(i) for i in bad)})")
+
+
+def check_batch(layer, x, why):
+    """x must hold at least one example along its first axis, N; `why` says what needs one."""
+    if x.shape[0] == 0:
+        fail(layer, f"x is an empty batch (shape {x.shape}, N = 0), but {why}")
+
+
+def check_allocation(layer, what, shape, dtype, cause):
+    """Refuse, before allocating it, an array of `shape` over MAX_ARRAY_BYTES; `cause`
+    names the setting that made it so large. Arithmetic on a few ints: cheap."""
+    nbytes = math.prod(shape) * np.dtype(dtype).itemsize
+    if nbytes > MAX_ARRAY_BYTES:
+        fail(layer, f"{what} would be an array of shape {tuple(shape)}, {nbytes / 2**30:.4g} GiB "
+                    f"of {np.dtype(dtype)}, over the {MAX_ARRAY_BYTES / 2**30:.4g} GiB that "
+                    f"layers._checks.MAX_ARRAY_BYTES allows; check {cause}")
+
+
+def float_setting(layer, name, value, expected=None, ok=None):
+    """A number from a config (eps, momentum, alpha, p) as a Python float, so that a
+    float32 x stays float32 (a numpy float64 scalar would promote it).
+
+    It must be an int or a float (numpy's included, not a bool) and finite; with
+    `ok`, a predicate, it must also satisfy ok(value), which `expected` says in words.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        fail(layer, f"{name} must be a number, got {value!r}", TypeError)
+    if not math.isfinite(value):
+        fail(layer, f"{name} must be a finite number, got {value}")
+    if ok is not None and not ok(value):
+        fail(layer, f"{name} must be {expected}, got {value}")
+    return float(value)
 
 
 def check_positive_int(layer, name, value, minimum=1):

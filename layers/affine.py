@@ -34,7 +34,7 @@ def forward(x, w, b):
 
 def backward(dout, cache):
     x, w = cache
-    x_flat = x.reshape(x.shape[0], -1)
+    x_flat = x.reshape(x.shape[0], w.shape[0])  # not -1: an empty batch has no size to infer
     dx = (dout @ w.T).reshape(x.shape)
     dw = x_flat.T @ dout
     db = dout.sum(axis=0)

@@ -14,9 +14,10 @@ inv_std = 1 / sqrt(var + eps):
 In test mode mean and var are constants:  dx = dout * gamma * inv_std.
 Shapes: x (N, D); gamma, beta, running_mean, running_var (D,); out and dx (N, D).
 
-bn_param: 'mode' 'train' (default) or 'test'; 'eps' (1e-5); 'momentum' (0.9);
-'running_mean' and 'running_var', created (zeros and ones) when absent and
-replaced in the dict by every train-mode call.
+bn_param: 'mode' 'train' (default) or 'test'; 'eps' (1e-5, positive); 'momentum'
+(0.9, in [0, 1]); 'running_mean' and 'running_var', created (zeros and ones) when
+absent and replaced in the dict by every train-mode call. Train mode refuses an
+empty batch, which has no statistics; test mode maps it to an empty output.
 """
 import numpy as np
 from layers._batch_stats import bn_settings, update_running
@@ -31,7 +32,7 @@ def _check(x, gamma, beta, bn_param):
     check_array("batchnorm", "x", x, ndim=2)
     D = x.shape[1]
     gamma, beta = check_gamma_beta("batchnorm", gamma, beta, x.dtype, (D,))
-    return (gamma, beta) + bn_settings("batchnorm", bn_param, D, x.dtype)
+    return (gamma, beta) + bn_settings("batchnorm", bn_param, x)
 
 
 def forward(x, gamma, beta, bn_param):

@@ -21,11 +21,13 @@ one matrix product  w.reshape(F, -1) @ cols,  and the backward two:
 dw = dout_rows @ cols.T,  dcols = w_rows.T @ dout_rows, with dcols added back into
 the HH*WW shifted views of dx_pad ("col2im"). The loops run over the kernel
 offsets (i, j), never over output pixels. Large batches are processed in chunks so
-that `cols` stays under `max_bytes`. forward_naive/backward_naive are the
+that `cols` stays under `max_bytes`; a pad or kernel that would make one image's
+padded copy or `cols` larger than MAX_ARRAY_BYTES (layers/_checks.py) is refused
+before anything is allocated. forward_naive/backward_naive are the
 definition above as plain loops, kept for reading and as the tests' reference.
 """
 import numpy as np
-from layers._checks import check_array, check_shape, fail, float_param
+from layers._checks import check_allocation, check_array, check_shape, fail, float_param
 from layers._window import (conv_config, output_size, pad_images, window_offsets,
                             window_slice)
 
@@ -47,8 +49,13 @@ def _check(x, w, b, conv_param):
                      f"(x shape {x.shape}, w shape {w.shape})")
     check_shape("conv", "b", b, (w.shape[0],))
     stride, pad = conv_config("conv", conv_param)
-    H_out, W_out = output_size("conv", x.shape[2], x.shape[3], w.shape[2], w.shape[3],
-                               stride, pad)
+    (_, C, H, W), (_, _, HH, WW) = x.shape, w.shape
+    H_out, W_out = output_size("conv", H, W, HH, WW, stride, pad)
+    # Per image, so that the limit does not depend on the batch size.
+    check_allocation("conv", "one padded image", (C, H + 2 * pad, W + 2 * pad), x.dtype,
+                     f"conv_param['pad'] = {pad}")
+    check_allocation("conv", "one image's im2col matrix", (C * HH * WW, H_out * W_out),
+                     x.dtype, f"conv_param = {conv_param} and w's shape {w.shape}")
     return w, b, stride, pad, H_out, W_out
 
 
@@ -83,9 +90,12 @@ def _col2im(dcols, x_shape, HH, WW, stride, pad, H_out, W_out):
     return dx_pad[:, :, pad:pad + H, pad:pad + W].transpose(1, 0, 2, 3)
 
 
-def _join(parts):
-    """The chunks' parts as one batch; a lone part as it is (no copy)."""
-    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+def _join(parts, x):
+    """The chunks' parts of dx as one batch; a lone part as it is (no copy); no parts
+    (an empty batch has no chunks) as an empty dx like x."""
+    if len(parts) == 1:
+        return parts[0]
+    return np.concatenate(parts) if parts else np.zeros_like(x)
 
 
 def forward(x, w, b, conv_param, *, max_bytes=MAX_BYTES):
@@ -126,7 +136,7 @@ def backward(dout, cache, needs=None):
         if "x" in needs:
             dx_parts.append(_col2im(w_rows.T @ dout_rows, x_batch.shape, HH, WW, stride,
                                     pad, H_out, W_out))
-    dx = _join(dx_parts) if "x" in needs else None
+    dx = _join(dx_parts, x) if "x" in needs else None
     dw = None if dw_rows is None else dw_rows.reshape(w.shape)
     db = dout.sum(axis=(0, 2, 3)) if "b" in needs else None
     return dx, dw, db

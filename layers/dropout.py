@@ -10,12 +10,13 @@ Shapes: x any shape; out and dx like x. The dtype of x is kept.
 
 dropout_param: 'p' (required) the probability of KEEPING a unit, in (0, 1];
 'mode' 'train' (default) or 'test'; 'seed' (optional) seeds the mask: with an int
-seed, every call draws the same mask (gradient checks need that); with a
+seed (>= 0), every call draws the same mask (gradient checks need that); with a
 np.random.Generator, each call draws a fresh mask from it, reproducibly (training
 needs that); without one, masks come from fresh OS entropy.
 """
 import numpy as np
-from layers._checks import check_array, check_config, check_mode, fail
+from layers._checks import (check_array, check_config, check_mode, check_positive_int, fail,
+                            float_setting)
 
 INPUTS = ("x",)
 PARAMS = ()
@@ -27,6 +28,7 @@ def _check(x, dropout_param):
     check_config("dropout", "dropout_param", dropout_param, known=("mode", "p", "seed"),
                  required=("p",))
     mode = check_mode("dropout", "dropout_param", dropout_param)
+    _check_seed(dropout_param.get("seed"))
     return mode, _keep_probability(dropout_param["p"])
 
 
@@ -48,10 +50,15 @@ def backward(dout, cache):
 
 
 def _keep_probability(p):
-    if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)):
-        fail("dropout", f"dropout_param['p'] (the probability of keeping a unit) must be "
-                        f"a number, got {p!r}", TypeError)
-    if not 0 < p <= 1:
+    keep = float_setting("dropout", "dropout_param['p'] (the probability of keeping a unit)", p)
+    if not 0 < keep <= 1:
         fail("dropout", f"dropout_param['p'] is the probability of KEEPING a unit, "
                         f"got {p} but expected 0 < p <= 1 (p = 1 keeps every unit)")
-    return p
+    return keep
+
+
+def _check_seed(seed):
+    """seed must be None, a np.random.Generator or an int >= 0 (see the header)."""
+    if seed is not None and not isinstance(seed, np.random.Generator):
+        check_positive_int("dropout", "dropout_param['seed'] (None, an int or a "
+                                      "np.random.Generator)", seed, minimum=0)

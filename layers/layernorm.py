@@ -11,10 +11,11 @@ Local gradients, with inv_std = 1 / sqrt(var + eps) per row and dx_hat = dout * 
 It is batchnorm's formula with the roles of the two axes swapped.
 Shapes: x (N, D); gamma, beta (D,); out and dx (N, D).
 
-ln_param: 'eps' (1e-5); 'mode' 'train' or 'test' is accepted and changes nothing.
+ln_param: 'eps' (1e-5, positive); 'mode' 'train' or 'test' is accepted and changes nothing.
 """
 import numpy as np
-from layers._checks import check_array, check_config, check_gamma_beta, check_mode
+from layers._checks import (check_array, check_config, check_gamma_beta, check_mode,
+                            float_setting)
 
 INPUTS = ("x",)
 PARAMS = ("gamma", "beta")
@@ -26,7 +27,8 @@ def _check(x, gamma, beta, ln_param):
     gamma, beta = check_gamma_beta("layernorm", gamma, beta, x.dtype, (x.shape[1],))
     check_config("layernorm", "ln_param", ln_param, known=("eps", "mode"))
     check_mode("layernorm", "ln_param", ln_param)
-    eps = float(ln_param.get("eps", 1e-5))  # a Python float keeps float32 x float32
+    eps = float_setting("layernorm", "ln_param['eps']", ln_param.get("eps", 1e-5),
+                        "positive", lambda eps: eps > 0)
     return gamma, beta, eps
 
 

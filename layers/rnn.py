@@ -28,10 +28,10 @@ def _check(x, h, Wx, Wh, b, step=False):
 
 
 def forward(x, h0, Wx, Wh, b):
-    Wx, Wh, b, _ = _check(x, h0, Wx, Wh, b)
+    Wx, Wh, b, H = _check(x, h0, Wx, Wh, b)
     N, T, D = x.shape
     # The input's share of every step in one matmul; only h[t-1] @ Wh waits for the loop.
-    xWx = (x.reshape(N * T, D) @ Wx + b).reshape(N, T, -1)
+    xWx = (x.reshape(N * T, D) @ Wx + b).reshape(N, T, H)
     h = np.empty_like(xWx)
     prev_h = h0
     for t in range(T):
@@ -42,6 +42,7 @@ def forward(x, h0, Wx, Wh, b):
 def backward(dh, cache):
     x, h0, Wx, Wh, h = cache
     N, T, D = x.shape
+    H = h0.shape[1]
     da = np.empty_like(h)
     dnext_h = np.zeros_like(h0)
     dtanh = 1 - h * h  # tanh'(a) = 1 - tanh(a)**2, for all steps at once
@@ -49,10 +50,10 @@ def backward(dh, cache):
         np.multiply(dh[:, t] + dnext_h, dtanh[:, t], out=da[:, t])
         dnext_h = da[:, t] @ Wh.T
     prev_h = np.concatenate([h0[:, None], h[:, :-1]], axis=1)
-    da = da.reshape(N * T, -1)
+    da = da.reshape(N * T, H)
     dx = (da @ Wx.T).reshape(x.shape)
     dWx = x.reshape(N * T, D).T @ da
-    dWh = prev_h.reshape(N * T, -1).T @ da
+    dWh = prev_h.reshape(N * T, H).T @ da
     return dx, dnext_h, dWx, dWh, da.sum(axis=0)
 
 

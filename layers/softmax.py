@@ -3,10 +3,10 @@
     p = exp(x - max) / sum(exp(x - max)),   loss = -mean_i log p[i, y_i]
 
 Local gradient:  d loss/d x = (p - onehot(y)) / N,  so  dx = dloss * (p - onehot(y)) / N.
-Shapes: x (N, C) class scores; y (N,) integer labels in [0, C); loss a float.
+Shapes: x (N, C) class scores, N >= 1; y (N,) integer labels in [0, C); loss a float.
 """
 import numpy as np
-from layers._checks import check_array, check_finite, check_labels
+from layers._checks import check_array, check_batch, check_finite, check_labels
 from layers._loss import loss_and_dx
 
 INPUTS = ("x",)
@@ -15,6 +15,7 @@ PARAMS = ()
 
 def _check(x, y):
     check_array("softmax", "x", x, ndim=2)
+    check_batch("softmax", x, "the loss is a mean over the N examples and needs N >= 1")
     check_labels("softmax", y, *x.shape)
     check_finite("softmax", "scores", x)
 

@@ -43,7 +43,7 @@ def _check(x, gamma, beta, bn_param):
     check_array("spatial_batchnorm", "x", x, ndim=4)
     C = x.shape[1]
     gamma, beta = check_gamma_beta("spatial_batchnorm", gamma, beta, x.dtype, (C,))
-    return (gamma, beta) + bn_settings("spatial_batchnorm", bn_param, C, x.dtype)
+    return (gamma, beta) + bn_settings("spatial_batchnorm", bn_param, x)
 
 
 def _channel_dot(a, b):

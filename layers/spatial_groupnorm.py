@@ -14,10 +14,12 @@ Local gradients, with dx_hat = gamma[c] * dout and sums over one (n, g) group:
     dx = 1/sqrt(var[n, g] + eps) * (dx_hat - (sum dx_hat + x_hat * sum dx_hat * x_hat) / M)
 
 Shapes: x (N, C, H, W); gamma, beta (1, C, 1, 1); G an int dividing C;
-gn_param {'eps': 1e-5} ('mode' is accepted and ignored); out and dx like x.
+gn_param {'eps': 1e-5, positive} ('mode' 'train' or 'test' is accepted and changes
+nothing); out and dx like x.
 """
 import numpy as np
-from layers._checks import check_array, check_config, check_gamma_beta, check_positive_int, fail
+from layers._checks import (check_array, check_config, check_gamma_beta, check_mode,
+                            check_positive_int, fail, float_setting)
 
 INPUTS = ("x",)
 PARAMS = ("gamma", "beta")
@@ -35,12 +37,16 @@ def _check(x, gamma, beta, G, gn_param):
         fail("spatial_groupnorm", f"G = {G} does not divide the {C} channels of x "
                                   f"(shape {x.shape}), but it must")
     check_config("spatial_groupnorm", "gn_param", gn_param, GN_KEYS)
-    return gamma, beta, gn_param.get("eps", 1e-5)
+    check_mode("spatial_groupnorm", "gn_param", gn_param)
+    eps = float_setting("spatial_groupnorm", "gn_param['eps']", gn_param.get("eps", 1e-5),
+                        "positive", lambda eps: eps > 0)
+    return gamma, beta, eps
 
 
 def forward(x, gamma, beta, G, gn_param):
     gamma, beta, eps = _check(x, gamma, beta, G, gn_param)
-    groups = x.reshape(x.shape[0], G, -1)  # (N, G, M): one row per image and group
+    N, C, H, W = x.shape
+    groups = x.reshape(N, G, C // G * H * W)  # (N, G, M): one row per image and group
     mean = groups.mean(axis=2, keepdims=True)
     centered = groups - mean
     var = np.mean(centered * centered, axis=2, keepdims=True)
@@ -52,12 +58,12 @@ def forward(x, gamma, beta, G, gn_param):
 
 def backward(dout, cache):
     x_hat, gamma, inv_std = cache
-    N, G = inv_std.shape[:2]
+    (N, C, H, W), G = x_hat.shape, inv_std.shape[1]
+    M = C // G * H * W
     dbeta = dout.sum(axis=(0, 2, 3), keepdims=True)
     dgamma = np.sum(dout * x_hat, axis=(0, 2, 3), keepdims=True)
-    dx_hat = (gamma * dout).reshape(N, G, -1)
-    x_hat_groups = x_hat.reshape(N, G, -1)
-    M = x_hat_groups.shape[2]
+    dx_hat = (gamma * dout).reshape(N, G, M)
+    x_hat_groups = x_hat.reshape(N, G, M)
     mean_dx_hat = dx_hat.sum(axis=2, keepdims=True) / M
     mean_dx_hat_x_hat = np.sum(dx_hat * x_hat_groups, axis=2, keepdims=True) / M
     dx = inv_std * (dx_hat - mean_dx_hat - x_hat_groups * mean_dx_hat_x_hat)

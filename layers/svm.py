@@ -5,10 +5,10 @@
 Local gradient:  each positive margin pushes its own score up and the true class's
 score down, so  d loss/d x[i, j] = [margin[i, j] > 0] / N  for j != y_i  and
 d loss/d x[i, y_i] = -(number of positive margins in row i) / N;  dx = dloss * that.
-Shapes: x (N, C) class scores; y (N,) integer labels in [0, C); loss a float.
+Shapes: x (N, C) class scores, N >= 1; y (N,) integer labels in [0, C); loss a float.
 """
 import numpy as np
-from layers._checks import check_array, check_finite, check_labels
+from layers._checks import check_array, check_batch, check_finite, check_labels
 from layers._loss import loss_and_dx
 
 INPUTS = ("x",)
@@ -17,6 +17,7 @@ PARAMS = ()
 
 def _check(x, y):
     check_array("svm", "x", x, ndim=2)
+    check_batch("svm", x, "the loss is a mean over the N examples and needs N >= 1")
     check_labels("svm", y, *x.shape)
     check_finite("svm", "scores", x)
 

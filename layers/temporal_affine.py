@@ -28,14 +28,14 @@ def _check(x, w, b):
 def forward(x, w, b):
     w, b = _check(x, w, b)
     N, T, D = x.shape
-    out = (x.reshape(N * T, D) @ w + b).reshape(N, T, -1)
+    out = (x.reshape(N * T, D) @ w + b).reshape(N, T, w.shape[1])
     return out, (x, w)
 
 
 def backward(dout, cache):
     x, w = cache
     N, T, D = x.shape
-    dout_rows = dout.reshape(N * T, -1)
+    dout_rows = dout.reshape(N * T, w.shape[1])
     dx = (dout_rows @ w.T).reshape(x.shape)
     dw = x.reshape(N * T, D).T @ dout_rows
     return dx, dw, dout_rows.sum(axis=0)

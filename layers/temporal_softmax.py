@@ -6,12 +6,13 @@
 Local gradient:  d loss/d x[n, t] = mask[n, t] * (p[n, t] - onehot(y[n, t])) / N,
 so a masked-out position gets exactly zero gradient, and dx = dloss * that.
 
-Shapes: x (N, T, V) scores over a vocabulary of V; y (N, T) integer labels in
+Shapes: x (N, T, V) scores over a vocabulary of V, N >= 1; y (N, T) integer labels in
 [0, V); mask (N, T) of booleans (or 0/1 numbers), None meaning all true. Labels
 under mask false are never read, so padding may hold any integer (e.g. -1).
 """
 import numpy as np
-from layers._checks import check_array, check_finite, check_labels, check_shape, fail
+from layers._checks import (check_array, check_batch, check_finite, check_labels, check_shape,
+                            fail)
 from layers._loss import loss_and_dx
 
 INPUTS = ("x",)
@@ -21,6 +22,7 @@ PARAMS = ()
 def _check(x, y, mask):
     """Validate the arguments; returns mask as booleans."""
     check_array("temporal_softmax", "x", x, ndim=3)
+    check_batch("temporal_softmax", x, "the loss is averaged over the N sequences and needs N >= 1")
     N, T, V = x.shape
     check_array("temporal_softmax", "y", y, ndim=2, kind="int")
     check_shape("temporal_softmax", "y", y, (N, T))

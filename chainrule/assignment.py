@@ -24,6 +24,7 @@ import json
 import pathlib
 import shutil
 import sys
+import textwrap
 import tokenize
 from importlib import metadata
 
@@ -72,6 +73,22 @@ def blank_functions(source, layer, names_containing=("backward",), gradients=())
             f'{indent}raise NotImplementedError("{what}: write it between the markers")\n',
             f"{indent}# END YOUR CODE\n"]
     return "".join(lines)
+
+
+def fill_in(source, what, code):
+    """`source` with the NotImplementedError between the markers of `what` (e.g.
+    'affine.backward') replaced by `code`, indented to match: what a student does,
+    for demonstrations and tests."""
+    lines = source.splitlines(keepends=True)
+    begin = f"# BEGIN YOUR CODE ({what}"
+    for index, line in enumerate(lines):
+        if line.strip().startswith(begin) and index + 1 < len(lines):
+            indent = line[:len(line) - len(line.lstrip())]
+            body = [indent + row + "\n" if row.strip() else "\n"
+                    for row in textwrap.dedent(code).strip("\n").splitlines()]
+            lines[index + 1:index + 2] = body
+            return "".join(lines)
+    raise ValueError(f"no YOUR CODE markers for {what}")
 
 
 def _body_lines(node, source):
@@ -173,7 +190,7 @@ def _blank_cell(source, index):
 
 def reference_arrays(name, seeds=CASE_SEEDS):
     """{key: array} for layer `name`: per seeded case its arguments ('0.arg.x',
-    '0.arg.bn_param.mode', ...), the forward output ('0.out'), a fixed upstream gradient
+    '0.arg.bn_param.mode', ...; '0.dict.bn_param' marks a config dict), the forward output ('0.out'), a fixed upstream gradient
     ('0.dout') and the teacher's gradients ('0.grad.dx', ...)."""
     module = layers.load(name)
     arrays = {}
@@ -181,6 +198,8 @@ def reference_arrays(name, seeds=CASE_SEEDS):
         args, kwargs = _cases.case(name, seed)
         values = inspect.signature(module.forward).bind(*args, **kwargs).arguments
         for arg, value in values.items():
+            if isinstance(value, dict):  # marks the dict, so that an empty one comes back
+                arrays[f"{case}.dict.{arg}"] = np.asarray(len(value))
             entries = value.items() if isinstance(value, dict) else [(None, value)]
             for key, item in entries:
                 arrays[".".join(str(p) for p in (case, "arg", arg, key) if p is not None)] = \
@@ -203,7 +222,9 @@ def load_cases(arrays):
         case, kind, *rest = key.split(".")
         entry = cases.setdefault(int(case), {"args": {}, "grads": {}})
         value = arrays[key]
-        if kind == "arg":
+        if kind == "dict":
+            entry["args"].setdefault(rest[0], {})
+        elif kind == "arg":
             value = value.item() if value.ndim == 0 else value
             if len(rest) == 2:
                 entry["args"].setdefault(rest[0], {})[rest[1]] = value

@@ -190,8 +190,9 @@ def _blank_cell(source, index):
 
 def reference_arrays(name, seeds=CASE_SEEDS):
     """{key: array} for layer `name`: per seeded case its arguments ('0.arg.x',
-    '0.arg.bn_param.mode', ...; '0.dict.bn_param' marks a config dict), the forward output ('0.out'), a fixed upstream gradient
-    ('0.dout') and the teacher's gradients ('0.grad.dx', ...)."""
+    '0.arg.bn_param.mode', ...; '0.dict.bn_param' marks a config dict), the forward
+    output ('0.out'), a fixed upstream gradient ('0.dout') and the teacher's gradients
+    ('0.grad.dx', ...)."""
     module = layers.load(name)
     arrays = {}
     for case, seed in enumerate(seeds):

@@ -283,9 +283,14 @@ def make(names, out, forward=False, force=False, root=None):
 
 
 def _blank_notebooks(folder):
-    import nbformat
-
     for path in sorted(folder.glob("*.ipynb")) if folder.is_dir() else ():
+        if BEGIN_SOLUTION not in path.read_text() and ANSWER not in path.read_text():
+            continue
+        try:
+            import nbformat
+        except ImportError:
+            raise AssignmentError(f"{path.name} has solution markers; blanking it needs "
+                                  "nbformat: pip install 'chainrule[teach]'") from None
         nb = nbformat.read(path, as_version=4)
         if has_markers(nb):
             nbformat.write(blank_notebook(nb), path)

@@ -299,6 +299,7 @@ def report(grades, directory):
                      f"({grade.seconds:.1f} s)")
         if grade.error:
             lines.append(f"  {grade.error}")
+        if grade.error or grade.passed:
             continue
         for check, (ok, message) in grade.checks.items():
             lines.append(f"  {check:<10} {'ok' if ok else 'FAIL'}"

@@ -19,12 +19,14 @@ names the wrong argument with a hint (check_layer's, for a layer the zoo lacks).
 import dataclasses
 import importlib.util
 import json
+import os
 import pathlib
 import subprocess
 import sys
 import tempfile
 import time
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -37,6 +39,10 @@ CHECKS = ("contract", "forward", "backward", "gradcheck")
 TIMEOUT = 60.0  # seconds per layer
 MEMORY = 1024   # MB per layer, on top of what the worker uses before the student's code
 TOL = 1e-7      # relative error allowed against the reference arrays (float64)
+# Layer name -> (net builder, its options): the small net of the bug zoo where the
+# layer's mutants live, in which a student's layer is diagnosed.
+ZOO_NETS = {m.swap[0].__name__.rsplit(".", 1)[-1]: (bugzoo.NETS[m.net], dict(m.options))
+            for m in bugzoo.LAYER_MUTANTS}
 
 
 @dataclasses.dataclass
@@ -97,8 +103,7 @@ def load_student_layer(directory, name):
 def grade_layer(directory, name):
     """Run the four checks on the student's layer `name`; a LayerGrade."""
     grade = LayerGrade(name)
-    cases = assignment.load_cases(
-        np.load(pathlib.Path(directory) / assignment.HIDDEN / "reference" / f"{name}.npz"))
+    cases = assignment.read_cases(directory, name)
     try:
         module = load_student_layer(directory, name)
     except BaseException as err:  # a student's file may raise anything, even SystemExit
@@ -223,7 +228,7 @@ def _gradcheck(module, cases):
 def diagnose(module, name, cases):
     """{'arg', 'hint', 'where'}: the gradient checker's diagnosis of a wrong backward, in
     the layer's small net of the bug zoo (check_layer on case 0 for a layer it lacks)."""
-    net = _zoo_net(name)
+    net = ZOO_NETS.get(name)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", GradcheckWarning)
@@ -242,21 +247,15 @@ def diagnose(module, name, cases):
     return {"arg": culprit.arg, "hint": culprit.hint, "where": culprit.where}
 
 
-def _zoo_net(name):
-    """(net builder, its options) of the bug zoo's net for layer `name`, or None."""
-    for mutant in bugzoo.LAYER_MUTANTS:
-        if mutant.swap[0].__name__.rsplit(".", 1)[-1] == name:
-            return bugzoo.NETS[mutant.net], dict(mutant.options)
-    return None
-
-
 # ---- in the grader: every layer, each in a worker ------------------------------------
 
-def grade(directory, timeout=TIMEOUT, memory=MEMORY):
+def grade(directory, timeout=TIMEOUT, memory=MEMORY, jobs=None):
     """Grade every assigned layer of the student copy `directory`, each in a worker
-    process; a list of LayerGrade."""
+    process, `jobs` at a time (default: one per core); a list of LayerGrade."""
     manifest = assignment.read_manifest(directory)
-    return [run_worker(directory, name, timeout, memory) for name in manifest["layers"]]
+    with ThreadPoolExecutor(jobs or os.cpu_count() or 1) as pool:
+        return list(pool.map(lambda name: run_worker(directory, name, timeout, memory),
+                             manifest["layers"]))
 
 
 def run_worker(directory, name, timeout=TIMEOUT, memory=MEMORY):
@@ -340,13 +339,14 @@ def add_parser(commands):
                         help=f"seconds allowed per layer (default {TIMEOUT:g})")
     parser.add_argument("--memory", type=int, default=MEMORY,
                         help=f"megabytes a layer's code may allocate (default {MEMORY})")
+    parser.add_argument("--jobs", type=int, help="layers graded at once (default: one per core)")
     parser.set_defaults(run=grade_command)
     return parser
 
 
 def grade_command(args):
     try:
-        grades = grade(args.directory, timeout=args.timeout, memory=args.memory)
+        grades = grade(args.directory, timeout=args.timeout, memory=args.memory, jobs=args.jobs)
     except assignment.AssignmentError as err:
         print(f"chainrule grade: {err}", file=sys.stderr)
         return 2

@@ -4,12 +4,16 @@ import shutil
 
 import pytest
 
-from chainrule import assignment
-from nets import bugzoo
+from chainrule import assignment, grade
 
 # Every layer of the bug zoo, plus one it lacks (its diagnosis comes from check_layer).
-ZOO_LAYERS = sorted({m.swap[0].__name__.rsplit(".", 1)[-1] for m in bugzoo.LAYER_MUTANTS})
-ASSIGNED = ZOO_LAYERS + ["layernorm"]
+ASSIGNED = sorted(grade.ZOO_NETS) + ["layernorm"]
+
+
+def pytest_generate_tests(metafunc):
+    """A test taking `assigned_layer` runs once per assigned layer."""
+    if "assigned_layer" in metafunc.fixturenames:
+        metafunc.parametrize("assigned_layer", ASSIGNED)
 
 
 @pytest.fixture(scope="session")

@@ -124,13 +124,13 @@ def read_npz_checked(path, expected, optional=(), who="read_npz_checked",
     """
     with _open_npz(path, who) as archive:
         members = _members(archive)
-        headers, problems = {}, []
+        headers = {}
         for name in sorted(set(members) & set(expected)):
             try:
                 headers[name] = _read_header(archive, members[name])
             except DAMAGED as error:
-                problems.append(f"{name} is not a readable .npy array ({error})")
-        problems += _differences(path, members, headers, expected, optional, against)
+                raise _damaged(path, who, name, error) from None
+        problems = _differences(members, headers, expected, optional, against)
         if problems:
             raise ValueError(f"{who}: {path} does not match {against}:\n  "
                              + "\n  ".join(problems))
@@ -196,7 +196,7 @@ def _read_header(archive, info):
         return shape, dtype, info.file_size - stream.tell()
 
 
-def _differences(path, members, headers, expected, optional, against):
+def _differences(members, headers, expected, optional, against):
     """Lines naming each missing, unexpected, reshaped, retyped or resized array."""
     missing = sorted(name for name in expected if name not in members and name not in optional)
     unexpected = sorted(name for name in members if name not in expected)
@@ -230,8 +230,12 @@ def _read_array(archive, info, name, path, who):
             array = npy.read_array(stream, allow_pickle=False)
             stream.read(1)  # reaching the end makes zipfile check the CRC
     except DAMAGED as error:
-        raise ValueError(f"{who}: {path} is damaged: {name} cannot be read ({error})") from None
+        raise _damaged(path, who, name, error) from None
     return array
+
+
+def _damaged(path, who, name, error):
+    return ValueError(f"{who}: {path} is damaged: {name} cannot be read ({error})")
 
 
 def _check_finite(arrays, path, who):

@@ -62,9 +62,9 @@ def test_load_refuses_a_deflate_bomb_before_decompressing_it(tmp_path):
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         with archive.open("W1.npy", "w") as member:
             member.write(npy_header(shape))
-            zeros = bytes(1 << 20)
-            for _ in range(shape[0] * shape[1] * 8 // len(zeros)):
-                member.write(zeros)
+            row = bytes(shape[1] * 8)
+            for _ in range(shape[0]):
+                member.write(row)
     net = small_net()
     before = {k: v.copy() for k, v in net.params.items()}
 
@@ -278,14 +278,16 @@ def test_cifar_labels_out_of_range_are_refused_naming_the_file(tmp_path, rng, la
     (dict(num_training=-2), "num_training must be an int >= 1, got -2"),
     (dict(num_training=10.0), "num_training must be an int >= 1, got 10.0"),
     (dict(num_training=True), "num_training must be an int >= 1, got True"),
-    (dict(num_training=10, num_validation=-1), "num_validation must be an int >= 0, got -1"),
-    (dict(num_training=10, num_test=-3), "num_test must be an int >= 0, got -3"),
+    (dict(num_validation=-1), "num_validation must be an int >= 0, got -1"),
+    (dict(num_test=-3), "num_test must be an int >= 0, got -3"),
 ])
 def test_get_cifar10_data_refuses_counts_that_are_not_sizes(fake_cifar_folder, sizes,
                                                             message):
+    # Sizes the fake data holds (20 training, 3 test images), but for the one under test.
     folder, _ = fake_cifar_folder
     with pytest.raises(ValueError, match=f"get_cifar10_data: {message}"):
-        get_cifar10_data(folder, **sizes)
+        get_cifar10_data(folder, **{"num_training": 10, "num_validation": 2, "num_test": 2,
+                                    **sizes})
 
 
 def test_get_cifar10_data_takes_numpy_integers(fake_cifar_folder):

@@ -19,6 +19,7 @@ changed. Loaded arrays take the dtype of the net's arrays; a file dtype must
 convert within its kind (float64 -> float32 yes; complex, object or text no),
 and NaN or Inf weights are refused by name.
 """
+import collections
 import math
 import os
 import tempfile
@@ -32,6 +33,8 @@ RUNNING = ("running_mean", "running_var")  # batchnorm creates them on its first
 # What a damaged archive or .npy member raises while being read.
 DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError,
            RuntimeError)
+# An .npy member's header, and where its `nbytes` of data start in the member.
+Header = collections.namedtuple("Header", "shape fortran_order dtype offset nbytes")
 
 
 def state(graph):
@@ -134,8 +137,8 @@ def read_npz_checked(path, expected, optional=(), who="read_npz_checked",
         if problems:
             raise ValueError(f"{who}: {path} does not match {against}:\n  "
                              + "\n  ".join(problems))
-        arrays = {name: _read_array(archive, members[name], name, path, who)
-                  for name in sorted(headers)}
+        arrays = {name: _read_array(archive, members[name], header, name, path, who)
+                  for name, header in sorted(headers.items())}
     _check_finite(arrays, path, who)
     return arrays
 
@@ -184,16 +187,16 @@ def _members(archive):
 
 
 def _read_header(archive, info):
-    """(shape, dtype, bytes of data the member holds) from the .npy header alone."""
+    """What the .npy header of one member says, and where its data starts."""
     with archive.open(info) as stream:
         version = npy.read_magic(stream)
         if version == (1, 0):
-            shape, _, dtype = npy.read_array_header_1_0(stream)
+            shape, fortran_order, dtype = npy.read_array_header_1_0(stream)
         elif version == (2, 0):
-            shape, _, dtype = npy.read_array_header_2_0(stream)
+            shape, fortran_order, dtype = npy.read_array_header_2_0(stream)
         else:
             raise ValueError(f".npy format version {version} is not supported")
-        return shape, dtype, info.file_size - stream.tell()
+        return Header(shape, fortran_order, dtype, stream.tell(), info.file_size - stream.tell())
 
 
 def _differences(members, headers, expected, optional, against):
@@ -201,11 +204,11 @@ def _differences(members, headers, expected, optional, against):
     missing = sorted(name for name in expected if name not in members and name not in optional)
     unexpected = sorted(name for name in members if name not in expected)
     shapes, dtypes, sizes = [], [], []
-    for name, (shape, dtype, nbytes) in headers.items():
+    for name, (shape, _, dtype, _, nbytes) in headers.items():
         want_shape, want_dtype = expected[name]
         if shape != tuple(want_shape):
             shapes.append(f"{name} is {shape} in the file but {tuple(want_shape)} in {against}")
-        elif not np.can_cast(dtype, want_dtype, casting="same_kind"):
+        elif dtype.hasobject or not np.can_cast(dtype, want_dtype, casting="same_kind"):
             dtypes.append(f"{name} is {dtype} in the file, which does not convert to "
                           f"{np.dtype(want_dtype)} in {against}")
         elif nbytes != math.prod(shape) * dtype.itemsize:
@@ -223,15 +226,19 @@ def _differences(members, headers, expected, optional, against):
     return problems + sizes
 
 
-def _read_array(archive, info, name, path, who):
-    """The array of one member whose header passed, verifying the zip's checksum."""
+def _read_array(archive, info, header, name, path, who):
+    """The data of one member whose header passed, verifying the zip's checksum."""
+    flat = np.empty(math.prod(header.shape), header.dtype)
     try:
         with archive.open(info) as stream:
-            array = npy.read_array(stream, allow_pickle=False)
+            stream.read(header.offset)
+            got = stream.readinto(flat.view(np.uint8))
             stream.read(1)  # reaching the end makes zipfile check the CRC
     except DAMAGED as error:
         raise _damaged(path, who, name, error) from None
-    return array
+    if got != header.nbytes:
+        raise _damaged(path, who, name, f"{got} of {header.nbytes} bytes")
+    return flat.reshape(header.shape, order="F" if header.fortran_order else "C")
 
 
 def _damaged(path, who, name, error):

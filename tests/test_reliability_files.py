@@ -182,9 +182,18 @@ def test_a_damaged_npz_is_refused_naming_the_file(tmp_path, damage, message):
         net.load(path)
 
 
+def test_an_array_cut_short_inside_a_whole_archive_is_refused_by_name(tmp_path):
+    net = small_net()
+    path = npz_with(tmp_path / "short.npz", net, "W2", npy_header((5, 3)) + bytes(10))
+    with pytest.raises(ValueError, match=r"W2 has 10 bytes of data for \(5, 3\) float64 "
+                                         r"\(120 bytes\): damaged or truncated"):
+        net.load(path)
+
+
 def test_read_npz_checked_is_the_header_first_reader_for_any_named_arrays(tmp_path):
     path = tmp_path / "state.npz"
-    np.savez(path, order=np.arange(4.0), velocity=np.ones((2, 3)))
+    velocity = np.asfortranarray(np.arange(6.0).reshape(2, 3))
+    np.savez(path, order=np.arange(4.0), velocity=velocity)
     expected = {"order": ((4,), np.int64), "velocity": ((2, 3), np.float32),
                 "m": ((2, 3), np.float32)}
     with pytest.raises(ValueError, match="(?s)resume: .* does not match the checkpoint:\n"
@@ -195,7 +204,7 @@ def test_read_npz_checked_is_the_header_first_reader_for_any_named_arrays(tmp_pa
     expected["order"] = ((4,), np.float64)
     arrays = read_npz_checked(path, expected, optional={"m"})
     assert sorted(arrays) == ["order", "velocity"]
-    np.testing.assert_array_equal(arrays["velocity"], np.ones((2, 3)))
+    np.testing.assert_array_equal(arrays["velocity"], velocity)
 
 
 # CIFAR-10: a tarball already in root with the right md5 is unpacked without a download,

@@ -57,7 +57,7 @@ def save(graph, path):
 
 
 def load(graph, path):
-    """Read a file written by save() into `graph`, after checking every name and shape."""
+    """Read a file written by save() into `graph`, after checking names, shapes, dtypes."""
     current = state(graph)
     expected = {name: (array.shape, array.dtype) for name, array in current.items()}
     # A running statistic a fresh net has not created yet is still a known slot.
@@ -166,13 +166,13 @@ def _open_npz(path, who):
         start = file.read(6)
     if start == npy.MAGIC_PREFIX:
         raise ValueError(f"{who}: {path} is a single .npy array, but {who} reads an .npz "
-                         f"archive of named arrays, as written by save()")
+                         f"archive of named arrays, as save() and np.savez write them")
     try:
         return zipfile.ZipFile(path)
     except zipfile.BadZipFile:
         raise ValueError(f"{who}: {path} is not an .npz archive (a zip of .npy arrays, as "
-                         f"written by save()); is it damaged, truncated or another kind "
-                         f"of file?") from None
+                         f"save() and np.savez write); is it damaged, truncated or another "
+                         f"kind of file?") from None
 
 
 def _members(archive):

@@ -1,7 +1,20 @@
 """Helpers shared by the loaders that return a dict of train/val/test splits."""
+import operator
+
 import numpy as np
 
 SPLITS = ("train", "val", "test")
+
+
+def check_count(who, name, value, low=0):
+    """`value` as an int >= low (numpy integers count, bools and floats do not)."""
+    try:
+        count = None if isinstance(value, bool) else operator.index(value)
+    except TypeError:
+        count = None
+    if count is None or count < low:
+        raise ValueError(f"{who}: {name} must be an int >= {low}, got {value!r}")
+    return count
 
 
 def subtract_train_mean(data):
@@ -10,6 +23,9 @@ def subtract_train_mean(data):
     The mean comes from the training split only: validation and test images stand for
     data the model has never seen, so they must not shape the preprocessing.
     """
+    if len(data["X_train"]) == 0:
+        raise ValueError("subtract_train_mean: X_train is empty, so there is no mean "
+                         "training image to subtract")
     mean_image = data["X_train"].mean(axis=0, dtype=np.float64).astype(data["X_train"].dtype)
     return {key: value - mean_image if key.startswith("X_") else value
             for key, value in data.items()}

@@ -14,10 +14,12 @@ So they go through `RestrictedUnpickler`, which admits only what a CIFAR-10 batc
 (numpy array reconstruction and bytes) and refuses everything else, e.g. `os.system`.
 """
 import codecs
+import filecmp
 import hashlib
 import os
 import pathlib
 import pickle
+import posixpath
 import shutil
 import tarfile
 import tempfile
@@ -26,13 +28,16 @@ import urllib.request
 import numpy as np
 from tqdm import tqdm
 
-from data._splits import subtract_train_mean
+from data._splits import check_count, subtract_train_mean
 
 CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 CIFAR10_MD5 = "c58f30108f718f92721af3b95e74349a"
 BATCHES_FOLDER = "cifar-10-batches-py"
 TRAIN_BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6))
 TEST_BATCH = "test_batch"
+# What download_cifar10 moves out of the tarball's cifar-10-batches-py/: nothing else.
+UNPACKED = TRAIN_BATCHES + (TEST_BATCH, "batches.meta", "readme.html")
+NUM_CLASSES = 10
 
 
 def _numpy_core(submodule, name):
@@ -53,6 +58,10 @@ _ALLOWED_GLOBALS = {
 }
 
 
+class _Refused(ValueError):
+    """A pickle naming a function a CIFAR-10 batch never needs."""
+
+
 class RestrictedUnpickler(pickle.Unpickler):
     """An unpickler that builds numpy arrays and plain Python values, nothing else.
 
@@ -69,7 +78,7 @@ class RestrictedUnpickler(pickle.Unpickler):
 
     def find_class(self, module, name):
         if (module, name) not in _ALLOWED_GLOBALS:
-            raise ValueError(
+            raise _Refused(
                 f"cifar10: {self.path} refers to {module}.{name}, which a CIFAR-10 batch "
                 f"never needs; refusing to unpickle it (only numpy arrays and plain values "
                 f"are allowed). Is this file really from {CIFAR10_URL}?")
@@ -88,8 +97,12 @@ def get_cifar10_data(root, num_training=49000, num_validation=1000, num_test=100
 
     Validation is the num_validation training images after the first num_training;
     test is the first num_test test images. With subtract_mean, the mean training image
-    is subtracted from all three.
+    is subtracted from all three. num_training must be at least 1; num_validation and
+    num_test may be 0 (an empty split).
     """
+    num_training = check_count("get_cifar10_data", "num_training", num_training, low=1)
+    num_validation = check_count("get_cifar10_data", "num_validation", num_validation)
+    num_test = check_count("get_cifar10_data", "num_test", num_test)
     Xtr, ytr, Xte, yte = _load_uint8(root)
     _check_split_sizes(num_training, num_validation, num_test, len(ytr), len(yte))
     train = slice(0, num_training)
@@ -156,7 +169,16 @@ def _find_batches(root):
 def _read_batch(path):
     """One batch file as images uint8 (N, 32, 32, 3) and labels int64 (N,)."""
     with open(path, "rb") as file:
-        batch = RestrictedUnpickler(file, path).load()
+        try:
+            batch = RestrictedUnpickler(file, path).load()
+        except _Refused:
+            raise
+        # What a truncated or damaged pickle raises, depending on where it breaks.
+        except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError,
+                LookupError) as error:
+            raise ValueError(f"cifar10: {path} is not a readable CIFAR-10 batch "
+                             f"({type(error).__name__}: {error}); it is truncated or "
+                             f"damaged: delete it and download CIFAR-10 again") from None
     if not isinstance(batch, dict):
         raise ValueError(f"cifar10: {path} holds a {type(batch).__name__}, "
                          f"but a CIFAR-10 batch is a dict with 'data' and 'labels'")
@@ -173,6 +195,11 @@ def _read_batch(path):
                          f"{data.dtype} but expected (N, 3072) uint8")
     if labels.shape != (len(data),):
         raise ValueError(f"cifar10: {path} has {labels.size} labels for {len(data)} images")
+    outside = np.flatnonzero((labels < 0) | (labels >= NUM_CLASSES))
+    if outside.size:
+        raise ValueError(f"cifar10: {path} has labels outside 0..{NUM_CLASSES - 1}: "
+                         f"{labels[outside[0]]} at index {outside[0]} "
+                         f"({outside.size} in all)")
     # Each row is the red plane, then green, then blue (channels first): to NHWC.
     return data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1), labels
 
@@ -223,12 +250,16 @@ def _download(url, target, md5, progress):
 
 
 def _extract_safely(tarball, root):
-    """Unpack tarball into root, refusing any member that would land outside it.
+    """Unpack the batches in tarball into root/cifar-10-batches-py, touching nothing else.
 
     A tar member may be named '../../.bashrc' or be a link to anywhere; only plain files
-    and folders that stay inside are accepted. Unpacking goes to a temporary folder first
-    and is moved into place at the end, so an interrupted run leaves no half-filled folder.
+    and folders that stay inside are accepted. Of those, only the files CIFAR-10 ships
+    (UNPACKED) are unpacked, into a fresh temporary folder inside root, then moved into
+    place one by one: a tarball with its own 'notes.txt' never replaces yours, and an
+    interrupted run leaves no half-filled folder. A file already in place is kept when
+    it is the same, and refused (nothing moved) when it differs.
     """
+    folder = root / BATCHES_FOLDER
     staging = pathlib.Path(tempfile.mkdtemp(dir=root, prefix=".unpacking-")).resolve()
     try:
         with tarfile.open(tarball, "r:gz") as tar:
@@ -239,15 +270,28 @@ def _extract_safely(tarball, root):
                     raise ValueError(f"cifar10: {tarball} holds {member.name!r}, which is "
                                      f"not a plain file or folder inside {root}; "
                                      f"refusing to unpack it")
+            wanted = {f"{BATCHES_FOLDER}/{name}" for name in UNPACKED}
+            members = [m for m in members if m.isfile() and posixpath.normpath(m.name) in wanted]
             # Python's own "data" filter (3.10.12+, 3.11.4+) repeats the check above.
             safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
             tar.extractall(staging, members=members, **safe)
-        for entry in staging.iterdir():
-            target = root / entry.name
-            if target.is_dir():
-                shutil.rmtree(target)
-            elif target.exists():
-                target.unlink()
-            os.replace(entry, target)
+        unpacked = sorted((staging / BATCHES_FOLDER).glob("*"))
+        _check_nothing_is_replaced(unpacked, folder)
+        folder.mkdir(exist_ok=True)
+        for source in unpacked:
+            if not (folder / source.name).exists():
+                os.replace(source, folder / source.name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _check_nothing_is_replaced(unpacked, folder):
+    if folder.exists() and not folder.is_dir():
+        raise ValueError(f"cifar10: {folder} is a file, but CIFAR-10 unpacks into a folder "
+                         f"of that name; move it away and call download_cifar10 again")
+    for source in unpacked:
+        target = folder / source.name
+        if target.exists() and not (target.is_file() and filecmp.cmp(source, target, shallow=False)):
+            raise ValueError(f"cifar10: {target} is in the way: it differs from the "
+                             f"{source.name} in the tarball. Nothing was unpacked; move it "
+                             f"away and call download_cifar10 again")

@@ -21,17 +21,23 @@ import pathlib
 
 import numpy as np
 
+from data._splits import check_count
+
 HERE = pathlib.Path(__file__).resolve().parent
 ALICE = HERE / "alice_in_wonderland.txt"
 
 
 def load_text(seq_len=64, val_fraction=0.1, path=None):
     """(chars, data): the vocabulary as a string, and X_train, y_train, X_val, y_val."""
-    if isinstance(seq_len, bool) or not isinstance(seq_len, int) or seq_len < 1:
-        raise ValueError(f"load_text: seq_len must be an int >= 1, got {seq_len!r}")
+    seq_len = check_count("load_text", "seq_len", seq_len, low=1)
     if not 0 < val_fraction < 1:
         raise ValueError(f"load_text: val_fraction must lie in (0, 1), got {val_fraction!r}")
-    text = pathlib.Path(path or ALICE).read_text(encoding="utf-8")
+    path = pathlib.Path(path or ALICE)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"load_text: {path} is not ASCII or UTF-8 text ({error.reason} "
+                         f"at byte {error.start})") from None
     chars = "".join(sorted(set(text)))
     ids = encode(text, chars)
     split = round(len(ids) * (1 - val_fraction))

@@ -93,7 +93,7 @@ CHARLM_DEFAULTS = {**DEFAULTS, "dataset": "text", "epochs": 6, "batch_size": 64,
                    "lr_decay": 0.7, "hidden": "128", "weight_scale": "xavier", "clip_norm": 5.0}
 
 
-def build_model(config, example_shape, num_classes, chars=None):
+def model_for(config, example_shape, num_classes, chars=None):
     """The net of a run's config, via nets.build_model; a shape that does not fit the
     model is a usage error, reported without a traceback."""
     options = {"cnn": {"num_filters": config["filters"], "filter_size": config["filter_size"]},
@@ -122,11 +122,11 @@ def train_command(args):
         config = train_config(args)
         run_dir = runs.new_run_dir(args.out, config["name"])
     dataset = data.load_dataset(config["dataset"], config["data_root"], config["seed"],
-                                config.get("seq_len"))
+                                config.get("seq_len", 32))
     chars = dataset.pop("chars", None)
     num_classes = len(chars) if chars else int(max(dataset["y_train"].max(),
                                                    dataset["y_val"].max())) + 1
-    model = build_model(config, dataset["X_train"].shape[1:], num_classes, chars)
+    model = model_for(config, dataset["X_train"].shape[1:], num_classes, chars)
     runs.write_json(os.path.join(run_dir, "config.json"), config)
     if chars:
         runs.write_json(os.path.join(run_dir, "vocab.json"), {"chars": chars})

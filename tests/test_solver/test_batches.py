@@ -45,6 +45,15 @@ def test_a_given_order_draws_nothing_and_replacement_may_repeat_rows():
     assert len(batches) == 1 and sorted(batches[0][1]) == [0, 1, 2]  # fewer rows than a batch
     with pytest.raises(ValueError, match="sampling is 'bootstrap'"):
         list(minibatches(X, y, 4, np.random.default_rng(0), sampling="bootstrap"))
+    with pytest.raises(ValueError, match="X has 12 rows but y has 11"):
+        list(minibatches(X, y[:11], 4, 0))
+
+
+def test_a_seed_stands_for_its_generator():
+    X, y = _numbered(20)
+    by_seed = [yb for _, yb in minibatches(X, y, 5, 3)]
+    by_generator = [yb for _, yb in minibatches(X, y, 5, np.random.default_rng(3))]
+    np.testing.assert_array_equal(by_seed, by_generator)
 
 
 class Recording(SoftmaxRegression):

@@ -2,7 +2,7 @@
 
     from solver import Solver, minibatches
 
-solver.plots (matplotlib) is imported only where it is used.
+`import solver` leaves matplotlib alone; the plots are in solver.plots.
 """
 from solver.batches import minibatches
 from solver.solver import Solver, TrainingDiverged

@@ -5,13 +5,15 @@
     download_cifar10
     spiral, blobs                          synthetic 2-D sets (data/synthetic.py)
     load_text                              bundled Alice text as character ids (data/text.py)
+    load_dataset, DATASETS                 any of the above by name, split (data/datasets.py)
 
 Nothing here downloads anything unless you call download_cifar10.
 """
 from data.bundled import load_digits, load_mnist_5k
 from data.cifar10 import download_cifar10, get_cifar10_data, load_cifar10
+from data.datasets import DATASETS, load_dataset
 from data.synthetic import blobs, spiral
 from data.text import load_text
 
 __all__ = ["load_mnist_5k", "load_digits", "load_cifar10", "get_cifar10_data",
-           "download_cifar10", "spiral", "blobs", "load_text"]
+           "download_cifar10", "spiral", "blobs", "load_text", "load_dataset", "DATASETS"]

@@ -29,3 +29,11 @@ def subtract_train_mean(data):
     mean_image = data["X_train"].mean(axis=0, dtype=np.float64).astype(data["X_train"].dtype)
     return {key: value - mean_image if key.startswith("X_") else value
             for key, value in data.items()}
+
+
+def random_split(X, y, val_fraction, seed=None):
+    """X_train, y_train, X_val, y_val: a random val_fraction of the rows for validation."""
+    order = np.random.default_rng(seed).permutation(len(y))
+    num_val = int(len(y) * val_fraction)
+    val, train = order[:num_val], order[num_val:]
+    return {"X_train": X[train], "y_train": y[train], "X_val": X[val], "y_val": y[val]}

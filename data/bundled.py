@@ -7,7 +7,7 @@
 
 Both return a dict X_train, y_train, X_val, y_val, X_test, y_test: NCHW float32 images
 scaled to [0, 1] and int64 labels. The splits are stored in the .npz files themselves
-(drawn once, stratified, by data/build_bundled.py with a fixed seed), so they are the
+(drawn once, stratified, by scripts/build_bundled.py with a fixed seed), so they are the
 same on every machine and every numpy version. Provenance and licences: data/README.md.
 """
 import pathlib

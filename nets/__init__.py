@@ -1,4 +1,5 @@
 """Nets: the computational graph engine and ready-made nets built on it."""
+from nets.build import MODELS, build_model
 from nets.char_lm import CharLM
 from nets.cnn import ThreeLayerConvNet
 from nets.fc_net import FullyConnectedNet
@@ -7,4 +8,4 @@ from nets.residual_net import ResidualNet
 from nets.two_layer_net import TwoLayerNet
 
 __all__ = ["Graph", "TwoLayerNet", "FullyConnectedNet", "ThreeLayerConvNet", "ResidualNet",
-           "CharLM"]
+           "CharLM", "build_model", "MODELS"]

@@ -31,6 +31,7 @@ Keyword-only extras beyond cs231n:
     sampling        'epoch' (default): each epoch walks a fresh permutation of the
                     training set (the num_train % batch_size left over sit that epoch
                     out); 'replacement': cs231n's batches drawn with replacement.
+                    The same minibatches, for loops of your own: solver.minibatches.
     lr_schedule     learning_rate is optim_config's, else the rule's default, and
                     None (default): learning_rate * lr_decay**epoch, cs231n's decay;
                     'step': learning_rate * lr_decay**(epoch // step_epochs);
@@ -55,40 +56,30 @@ Keyword-only extras beyond cs231n:
                     The number of training rows, batch_size, sampling and update_rule
                     must match the checkpoint's; num_epochs may grow.
 
-Checkpoints are two files, `<name>_epoch_<e>.npz` and `<name>_epoch_<e>.json`
-(`<name>_iteration_<i>.*` after Ctrl-C), never pickles. The .npz holds arrays:
-`params/<p>`, `best_params/<p>`, `optim/<p>/<key>` (velocity, m, v, cache),
-`model_state/<k>` and `best_model_state/<k>` (see model.state above) and,
-mid-epoch, `epoch_order`; it loads with np.load(path, allow_pickle=False). The
-.json holds the rest: position (epoch, iteration), histories, best_val_acc, the
-optimizer's scalars (learning_rate, t, ...), the generator's bit_generator.state
-and the settings that fix the batches. Each file is written to a temporary file
-and renamed into place, so a crash never leaves a half-written checkpoint.
+Checkpoints (solver/checkpoint.py) are an .npz of arrays and a .json of the rest,
+never pickles, each written atomically.
 
 When things go wrong:
 - A NaN or Inf loss, gradient or parameter raises TrainingDiverged (a
-  ValueError) naming the iteration or epoch. The histories keep every good value, model.params get the best
-  parameters so far, and no checkpoint is written after the divergence, so the
-  last one on disk is good.
+  ValueError) naming the iteration or epoch. The histories keep every good value,
+  model.params get the best parameters so far, and no checkpoint is written after
+  the divergence, so the last one on disk is good.
 - Ctrl-C (KeyboardInterrupt) during train() writes a checkpoint of the current
   position (when checkpoints are on), puts the best parameters into
   model.params, and re-raises, so a loop over several Solvers stops as well.
   Resume from the checkpoint to continue exactly where training stopped.
 """
-import json
+import itertools
 import math
-import os
 import sys
-import tempfile
 
 import numpy as np
 from tqdm import tqdm
 
-from solver import optim
+from solver import checkpoint, optim
+from solver.batches import SAMPLINGS, epoch_order, iterations_per_epoch, minibatches
 
-CHECKPOINT_FORMAT = "chainrule.solver checkpoint"
 SCHEDULES = (None, "step", "cosine")
-SAMPLINGS = ("epoch", "replacement")
 METRICS = ("accuracy", None)
 
 
@@ -122,11 +113,13 @@ class Solver:
         self.print_every, self.verbose, self.progress = print_every, verbose, progress
         self.checkpoint_dir, self.checkpoint_name = checkpoint_dir, checkpoint_name
         self._check_settings()
-        self.iterations_per_epoch = max(len(self.X_train) // batch_size, 1)
+        self.iterations_per_epoch = iterations_per_epoch(len(self.X_train), batch_size)
         self.base_learning_rate = self._base_learning_rate()
         self._reset(seed)
         if resume is not None:
-            self._load_checkpoint(_find_checkpoint(resume, checkpoint_name))
+            path = checkpoint.find(resume, checkpoint_name)
+            checkpoint.load(self, path)
+            self._say(f"Resumed from {path} at epoch {self.epoch}, iteration {self.iteration}")
 
     def _check_settings(self):
         if len(self.X_train) != len(self.y_train) or len(self.X_train) == 0:
@@ -185,11 +178,7 @@ class Solver:
         self.checkpoint_path = None     # the .json of the last checkpoint written or resumed
         self.optim_configs = {p: dict(self.optim_config) for p in self.model.params}
         self._rng = np.random.default_rng(seed)
-        # The generator's state at the last consistent point: a checkpoint written
-        # after a Ctrl-C in the middle of a draw must not record a half-used generator.
-        self._rng_state = self._rng.bit_generator.state
-        self._epoch_order = None        # this epoch's sample order, drawn at its start
-        self._evaluation_due = True     # accuracies of the epoch just ended (or of epoch 0)
+        self._position = checkpoint.Position(self._rng)
         self._bar = None
 
     @property
@@ -202,13 +191,13 @@ class Solver:
         resume from its last checkpoint with a larger num_epochs."""
         self._bar = self._progress_bar()
         try:
-            while True:
-                if self._evaluation_due:
-                    self._end_epoch()
-                elif self.stopped_early or self.epoch >= self.num_epochs:
-                    break
-                else:
-                    self._train_epoch()
+            if self._position.evaluation_due:  # epoch 0, or a run resumed just before it
+                self._end_epoch()
+            while self.epoch < self.num_epochs and not self.stopped_early:
+                for X_batch, y_batch in self._epoch_batches():
+                    self._step(X_batch, y_batch)
+                self.epoch += 1
+                self._end_epoch()
         except TrainingDiverged:
             self._restore_best_params()
             raise
@@ -223,29 +212,19 @@ class Solver:
             self._bar.close()
         self._restore_best_params()
 
-    def _train_epoch(self):
-        if self._epoch_order is None:
-            self._epoch_order = self._draw_epoch_order()
-            self._rng_state = self._rng.bit_generator.state
-        B = self.batch_size
-        # A resumed run may start in the middle of an epoch.
-        first = self.iteration - self.epoch * self.iterations_per_epoch
-        for i in range(first, self.iterations_per_epoch):
-            self._step(self._epoch_order[i * B:(i + 1) * B])
-        self.epoch += 1
-        self._epoch_order = None
-        self._evaluation_due = True
+    def _epoch_batches(self):
+        """This epoch's minibatches; an epoch resumed in its middle gets those it had left."""
+        if self._position.epoch_order is None:
+            order = epoch_order(len(self.X_train), self.batch_size, self._rng, self.sampling)
+            self._position.start_epoch(order, self._rng)
+        done = self.iteration - self.epoch * self.iterations_per_epoch
+        batches = minibatches(self.X_train, self.y_train, self.batch_size,
+                              order=self._position.epoch_order)
+        return itertools.islice(batches, done, None)
 
-    def _draw_epoch_order(self):
-        """The sample indices of a whole epoch; batch i is entries [i*B, (i+1)*B)."""
-        N = len(self.X_train)
-        if self.sampling == "replacement":
-            return self._rng.integers(N, size=self.iterations_per_epoch * self.batch_size)
-        return self._rng.permutation(N)
-
-    def _step(self, batch):
+    def _step(self, X_batch, y_batch):
         """One update of every parameter from the gradients on one minibatch."""
-        loss, grads = self.model.loss(self.X_train[batch], self.y_train[batch])
+        loss, grads = self.model.loss(X_batch, y_batch)
         if grads.keys() != self.model.params.keys():
             fail(f"model.loss returned gradients for {sorted(grads)} but model.params "
                  f"holds {sorted(self.model.params)}")
@@ -289,6 +268,7 @@ class Solver:
 
     def _end_epoch(self):
         """Accuracies, best params and early stopping after an epoch (or before the first)."""
+        self._position.end_epoch()
         for p, w in self.model.params.items():
             if not np.all(np.isfinite(w)):
                 self._diverged(f"parameter {p!r} holds NaN or Inf after epoch {self.epoch}")
@@ -306,8 +286,7 @@ class Solver:
                 self.epochs_without_improvement += 1
             self._say(f"(Epoch {self.epoch} / {self.num_epochs}) train acc: {train_acc:f}; "
                       f"val_acc: {val_acc:f}")
-        self._evaluation_due = False
-        self._rng_state = self._rng.bit_generator.state
+        self._position.evaluated(self._rng)
         if self.patience is not None and self.epochs_without_improvement >= self.patience:
             self.stopped_early = True
             self._say(f"No better val accuracy for {self.patience} epochs: stopping early.")
@@ -371,99 +350,11 @@ class Solver:
         elif (self.iteration - 1) % self.print_every == 0:
             self._say(f"(Iteration {self.iteration} / {self.num_iterations}) loss: {loss:f}")
 
-    # Checkpoints: arrays in .npz, everything else in .json, both written atomically.
-
     def _write_checkpoint(self, tag):
         """Write <name>_<tag>.npz and .json when checkpoints are on; returns the .json path."""
-        if self.checkpoint_dir is None and self.checkpoint_name is None:
-            return None
-        stem = os.path.join(self.checkpoint_dir or "", f"{self.checkpoint_name or 'checkpoint'}_{tag}")
-        os.makedirs(os.path.dirname(stem) or ".", exist_ok=True)
-        arrays, state = self._checkpoint_state()
-        state["arrays"] = os.path.basename(stem + ".npz")
-        atomic_write(stem + ".npz", lambda f: np.savez(f, **arrays))
-        text = json.dumps(state, indent=1, allow_nan=False)
-        atomic_write(stem + ".json", lambda f: f.write(text.encode()))
-        self.checkpoint_path = stem + ".json"
-        return self.checkpoint_path
-
-    def _checkpoint_state(self):
-        arrays = {f"params/{p}": w for p, w in self.model.params.items()}
-        arrays.update({f"best_params/{p}": w for p, w in self.best_params.items()})
-        arrays.update({f"model_state/{k}": w for k, w in self._model_state().items()})
-        arrays.update({f"best_model_state/{k}": w for k, w in self.best_model_state.items()})
-        scalars = {}
-        for p, config in self.optim_configs.items():
-            scalars[p] = {}
-            for key, value in config.items():
-                if isinstance(value, np.ndarray):
-                    arrays[f"optim/{p}/{key}"] = value
-                else:
-                    scalars[p][key] = _plain(value, f"optim_config[{p!r}][{key!r}]")
-        if self._epoch_order is not None:
-            arrays["epoch_order"] = self._epoch_order
-        state = {
-            "format": CHECKPOINT_FORMAT,
-            "epoch": self.epoch,
-            "iteration": self.iteration,
-            "evaluation_due": self._evaluation_due,
-            "settings": self._position_settings(),
-            "loss_history": self.loss_history,
-            "train_acc_history": self.train_acc_history,
-            "val_acc_history": self.val_acc_history,
-            "best_val_acc": self.best_val_acc,
-            "epochs_without_improvement": self.epochs_without_improvement,
-            "stopped_early": self.stopped_early,
-            "optim_config": scalars,
-            "rng_state": self._rng_state,
-        }
-        return arrays, state
-
-    def _position_settings(self):
-        """What must match for a checkpoint's position to mean the same batches."""
-        rule = self.update_rule if isinstance(self.update_rule, str) else self.rule.__name__
-        return {"num_train": len(self.X_train), "batch_size": self.batch_size,
-                "sampling": self.sampling, "update_rule": rule}
-
-    def _load_checkpoint(self, json_path):
-        with open(json_path) as f:
-            state = json.load(f)
-        if state.get("format") != CHECKPOINT_FORMAT:
-            fail(f"{json_path} is not a Solver checkpoint")
-        for key, value in self._position_settings().items():
-            if state["settings"][key] != value:
-                fail(f"cannot resume from {json_path}: its {key} is {state['settings'][key]!r} "
-                     f"but this Solver's is {value!r}")
-        npz_path = os.path.join(os.path.dirname(json_path), state["arrays"])
-        with np.load(npz_path, allow_pickle=False) as npz:
-            arrays = {key: npz[key] for key in npz.files}
-        params = _section(arrays, "params/")
-        if params.keys() != self.model.params.keys():
-            fail(f"{json_path} holds params {sorted(params)} but the model has "
-                 f"{sorted(self.model.params)}")
-        for p, w in params.items():
-            if w.shape != self.model.params[p].shape:
-                fail(f"{json_path} holds {p} of shape {w.shape} but the model's is "
-                     f"{self.model.params[p].shape}")
-        self.model.params.update(params)
-        self.best_params = _section(arrays, "best_params/")
-        self.best_model_state = _section(arrays, "best_model_state/")
-        if _section(arrays, "model_state/"):
-            self.model.load_state(_section(arrays, "model_state/"))
-        self.optim_configs = state["optim_config"]
-        for key, value in _section(arrays, "optim/").items():
-            p, name = key.rsplit("/", 1)
-            self.optim_configs[p][name] = value
-        self._epoch_order = arrays.get("epoch_order")
-        for name in ("epoch", "iteration", "loss_history", "train_acc_history",
-                     "val_acc_history", "best_val_acc", "epochs_without_improvement",
-                     "stopped_early"):
-            setattr(self, name, state[name])
-        self._evaluation_due = state["evaluation_due"]
-        self._rng = _generator_from_state(state["rng_state"])
-        self._rng_state = self._rng.bit_generator.state
-        self.checkpoint_path = json_path
-        self._say(f"Resumed from {json_path} at epoch {self.epoch}, iteration {self.iteration}")
+        written = checkpoint.write(self, tag)
+        self.checkpoint_path = written or self.checkpoint_path
+        return written
 
 
 def global_norm(grads):
@@ -479,65 +370,3 @@ def _find_rule(update_rule):
              f"{', '.join(optim.UPDATE_RULES)}, or pass a function "
              "next_w, config = rule(w, dw, config)")
     return getattr(optim, update_rule)
-
-
-def _plain(value, where):
-    """A JSON-ready Python scalar (numpy scalars become Python ones)."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    fail(f"cannot checkpoint {where} of type {type(value).__name__}: "
-         "only arrays, numbers and strings", TypeError)
-
-
-def _section(arrays, prefix):
-    return {key[len(prefix):]: value for key, value in arrays.items() if key.startswith(prefix)}
-
-
-def _generator_from_state(state):
-    name = state["bit_generator"]
-    if name not in ("PCG64", "PCG64DXSM", "Philox", "SFC64"):
-        fail(f"checkpoint holds an unknown bit generator {name!r}")
-    rng = np.random.Generator(getattr(np.random, name)())
-    rng.bit_generator.state = state
-    return rng
-
-
-def _find_checkpoint(resume, checkpoint_name=None):
-    """The .json of a checkpoint: given directly, beside a .npz, or the latest in a folder."""
-    if os.path.isdir(resume):
-        found = []
-        for filename in os.listdir(resume):
-            if filename.endswith(".json") and (checkpoint_name is None
-                                               or filename.startswith(f"{checkpoint_name}_")):
-                path = os.path.join(resume, filename)
-                with open(path) as f:
-                    state = json.load(f)
-                if isinstance(state, dict) and state.get("format") == CHECKPOINT_FORMAT:
-                    # Latest first; at equal iterations the one whose epoch was evaluated.
-                    found.append((state["iteration"], not state["evaluation_due"], path))
-        if not found:
-            fail(f"no checkpoint in the folder {resume}", FileNotFoundError)
-        return max(found)[2]
-    path = os.path.splitext(resume)[0] + ".json"
-    if not os.path.exists(path):
-        fail(f"no checkpoint at {resume} (looked for {path})", FileNotFoundError)
-    return path
-
-
-def atomic_write(path, write):
-    """Call write(file) on a temporary file beside `path`, then rename it to `path`:
-    readers see the old file or the new one, never half of one."""
-    folder, name = os.path.split(path)
-    fd, tmp = tempfile.mkstemp(dir=folder or ".", prefix=f".{name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise

@@ -12,7 +12,7 @@ import pytest
 
 import layers
 from chainrule import assignment
-from solver import cli
+from chainrule import cli
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent.parent
 

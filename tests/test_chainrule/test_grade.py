@@ -10,7 +10,7 @@ import pytest
 import layers
 from chainrule import assignment, grade
 from gradcheck import bugzoo
-from solver import cli
+from chainrule import cli
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent.parent
 

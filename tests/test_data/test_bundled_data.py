@@ -11,6 +11,7 @@ import pytest
 from data import load_digits, load_mnist_5k
 
 DATA = pathlib.Path(__file__).resolve().parents[2] / "data"
+SCRIPTS = DATA.parent / "scripts"
 
 # name -> loader, image side, split sizes, per-class counts in val and test
 BUNDLED = {
@@ -108,7 +109,7 @@ def test_files_are_compact_and_record_their_provenance(bundled):
 
 
 def load_build_script():
-    spec = importlib.util.spec_from_file_location("build_bundled", DATA / "build_bundled.py")
+    spec = importlib.util.spec_from_file_location("build_bundled", SCRIPTS / "build_bundled.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -129,7 +130,8 @@ def test_stratified_split_takes_equal_counts_and_is_seeded():
 
 def test_data_imports_none_of_the_other_packages():
     code = ("import sys, data; "
-            "print(sorted({m.split('.')[0] for m in sys.modules} & {'layers', 'nets', 'solver'}))")
+            "print(sorted({m.split('.')[0] for m in sys.modules}"
+            " & {'layers', 'nets', 'gradcheck', 'solver', 'chainrule'}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=DATA.parent)
     assert out.stdout.strip() == "[]"

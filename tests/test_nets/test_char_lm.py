@@ -1,6 +1,6 @@
 """CharLM: layout, gradients per cell, initial loss, training through the Solver with
-clipping, sampling (step forms against the graph), errors, and the CLI end to end."""
-import json
+clipping, sampling (step forms against the graph), errors. The CLI end to end:
+tests/test_chainrule/test_train_charlm.py."""
 import math
 
 import numpy as np
@@ -9,7 +9,6 @@ import pytest
 from data import load_text
 from gradcheck import check_model
 from nets import CharLM
-from solver.cli import main
 from solver.solver import Solver, global_norm
 
 CELLS = {"rnn": 1, "lstm": 4, "gru": 3}  # gates per hidden unit
@@ -179,30 +178,3 @@ def test_bad_construction_says_what_is_wrong(options, message):
 def test_bad_sampling_arguments_say_what_is_wrong(call, message):
     with pytest.raises(ValueError, match=message):
         call(_tiny())
-
-
-def test_chainrule_train_charlm_writes_a_run_folder_with_vocab_and_sample(tmp_path, capsys):
-    status = main(["train", "--model", "charlm", "--epochs", "1", "--hidden", "8",
-                   "--wordvec-dim", "4", "--seq-len", "8", "--batch-size", "1024",
-                   "--sample-length", "40", "--cell", "gru", "--print-every", "1000",
-                   "--out", str(tmp_path), "--name", "tiny"])
-    assert status == 0
-    run = tmp_path / "tiny"
-    config = json.loads((run / "config.json").read_text())
-    assert config["model"] == "charlm" and config["dataset"] == "text"  # text by default
-    assert (config["cell"], config["seq_len"], config["clip_norm"]) == ("gru", 8, 5.0)
-    chars = json.loads((run / "vocab.json").read_text())["chars"]
-    assert chars == load_text(seq_len=8)[0]
-    sample = (run / "sample.txt").read_text()
-    assert sample.startswith("Alice") and len(sample) == len("Alice") + 40 + 1
-    assert set(sample) <= set(chars)
-    for name in ("params.npz", "history.json", "loss.png"):
-        assert (run / name).exists()
-    out = capsys.readouterr().out
-    assert "unigram baseline (the entropy of the character frequencies) 3.124" in out
-    assert sample.strip() in out
-
-
-def test_chainrule_train_refuses_charlm_on_images(tmp_path):
-    with pytest.raises(SystemExit, match="--model charlm trains on --dataset text"):
-        main(["train", "--model", "charlm", "--dataset", "digits", "--out", str(tmp_path)])

@@ -36,6 +36,7 @@ def test_params_follow_cs231n_names_shapes_and_dtype():
 @pytest.mark.parametrize("option", OPTIONS)
 def test_gradients_match_numerical(rng, option, check_grads):
     model = _tiny(**OPTIONS[option])
+    model.dropout_param["seed"] = 3  # an int seed: one fixed mask, as a gradient check needs
     # Nonzero biases: with zero biases, a row that dropout empties sits exactly on relu's kink.
     for name in ("b1", "b2", "b3"):
         model.params[name] = 0.5 * rng.standard_normal(model.params[name].shape)
@@ -46,12 +47,35 @@ def test_gradients_match_numerical(rng, option, check_grads):
     check_grads(check_model(model, X, y), grads, zero=zero)
 
 
-def test_seeded_dropout_draws_the_same_masks_and_unseeded_does_not(rng):
+def test_a_seeded_net_draws_fresh_masks_that_the_seed_reproduces(rng):
     X, y = rng.standard_normal((6, 8)), rng.integers(0, 5, size=6)
-    seeded = _tiny(dropout_keep_ratio=0.5)
-    assert seeded.loss(X, y)[0] == seeded.loss(X, y)[0]
+    first, second = _tiny(dropout_keep_ratio=0.5), _tiny(dropout_keep_ratio=0.5)
+    losses = [first.loss(X, y)[0] for _ in range(3)]
+    assert len(set(losses)) == 3  # a fresh mask on every call
+    assert [second.loss(X, y)[0] for _ in range(3)] == losses
     unseeded = _tiny(dropout_keep_ratio=0.5, seed=None)
     assert unseeded.loss(X, y)[0] != unseeded.loss(X, y)[0]
+
+
+def test_an_int_dropout_seed_fixes_the_mask_for_gradient_checks(rng):
+    X, y = rng.standard_normal((6, 8)), rng.integers(0, 5, size=6)
+    model = _tiny(dropout_keep_ratio=0.5)
+    model.dropout_param["seed"] = 0
+    assert model.loss(X, y)[0] == model.loss(X, y)[0]
+
+
+def test_state_holds_the_mask_generator_so_loading_it_replays_the_masks(rng, tmp_path):
+    X, y = rng.standard_normal((6, 8)), rng.integers(0, 5, size=6)
+    model = _tiny(dropout_keep_ratio=0.5)
+    model.loss(X, y)
+    np.savez(tmp_path / "state.npz", **model.state())
+    with np.load(tmp_path / "state.npz", allow_pickle=False) as file:  # plain arrays only
+        saved = {name: file[name] for name in file.files}
+    expected = [model.loss(X, y)[0] for _ in range(2)]
+    fresh = _tiny(dropout_keep_ratio=0.5, seed=7)
+    fresh.load_state(saved)
+    assert [fresh.loss(X, y)[0] for _ in range(2)] == expected
+    assert "dropout_rng" not in _tiny().state()  # no dropout, no generator
 
 
 def test_test_mode_turns_dropout_off(rng):

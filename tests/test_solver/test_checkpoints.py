@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from _tiny_model import RESUME_SETTINGS, Sabotaged, SoftmaxRegression, WithRunningMean, blobs
 
-from solver.solver import Solver, TrainingDiverged, atomic_write
+from solver.checkpoint import atomic_write
+from solver.solver import Solver, TrainingDiverged
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 

@@ -1,4 +1,6 @@
 import math
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -227,3 +229,11 @@ def test_missing_validation_data_and_mismatched_rows():
         make(data={"X_train": data["X_train"], "y_train": data["y_train"]})
     with pytest.raises(ValueError, match="X_train has 120 rows and y_train 119"):
         make(data=dict(data, y_train=data["y_train"][:-1]))
+
+
+def test_the_solver_package_imports_none_of_the_others_nor_matplotlib():
+    code = ("import sys, solver, solver.checkpoint, solver.batches, solver.optim; print(sorted("
+            "{m.split('.')[0] for m in sys.modules} & {'layers', 'nets', 'gradcheck', 'data', "
+            "'chainrule', 'matplotlib'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

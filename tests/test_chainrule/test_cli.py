@@ -1,11 +1,15 @@
-"""The command line end to end, on tiny runs: train, plot, resume, gradcheck, bad options."""
+"""The command line end to end, on tiny runs: train, plot, resume, gradcheck, bad options,
+and `python -m chainrule` against the console script."""
 import json
 import os
+import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 
-from solver.cli import main
+from chainrule.cli import main
 
 TINY = ["--dataset", "digits", "--filters", "4", "--filter-size", "3", "--hidden", "16",
         "--batch-size", "100", "--lr", "1e-2", "--print-every", "1000"]
@@ -83,3 +87,15 @@ def test_gradcheck_passes_on_real_layers_and_fails_on_an_unknown_one(capsys):
     assert main(["gradcheck", "affine", "relu"]) == 0
     assert "2 of 2 layers pass" in capsys.readouterr().out
     assert main(["gradcheck", "no_such_layer"]) == 1
+
+
+@pytest.mark.parametrize("command", [["--help"], ["train", "--help"], ["gradcheck", "--help"]])
+def test_python_m_chainrule_prints_what_the_console_script_prints(command):
+    script = shutil.which("chainrule")
+    if script is None:
+        pytest.skip("the console script is not installed (pip install -e .)")
+    by_module = subprocess.run([sys.executable, "-m", "chainrule", *command],
+                               capture_output=True, text=True, check=True)
+    by_script = subprocess.run([script, *command], capture_output=True, text=True, check=True)
+    assert by_module.stdout == by_script.stdout
+    assert by_module.stdout.startswith("usage: chainrule")

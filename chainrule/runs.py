@@ -15,7 +15,7 @@ import json
 import os
 
 from solver import plots
-from solver.solver import atomic_write
+from solver.checkpoint import atomic_write
 
 
 def new_run_dir(out, name):

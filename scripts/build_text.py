@@ -2,8 +2,8 @@
 
 Run by hand from the repository root, never at install time:
 
-    python data/build_text.py                          # fetches the sdist with pip
-    python data/build_text.py --sdist brotli-1.2.1.tar.gz
+    python scripts/build_text.py                          # fetches the sdist with pip
+    python scripts/build_text.py --sdist brotli-1.2.1.tar.gz
 
 Provenance. The text is "Alice's Adventures in Wonderland" by Lewis Carroll (1865),
 THE MILLENNIUM FULCRUM EDITION 2.9: Project Gutenberg's etext #11 (1991), as it
@@ -33,8 +33,9 @@ import sys
 import tarfile
 import tempfile
 
-HERE = pathlib.Path(__file__).resolve().parent
-OUTPUT = HERE / "alice_in_wonderland.txt"
+# The data files live in the installed package data/; this script does not ship.
+DATA = pathlib.Path(__file__).resolve().parent.parent / "data"
+OUTPUT = DATA / "alice_in_wonderland.txt"
 
 PACKAGE, VERSION = "brotli", "1.2.1"
 MEMBER = f"brotli-{VERSION}/tests/testdata/alice29.txt"

@@ -75,7 +75,7 @@ def test_config_and_shape_errors(rng):
     with pytest.raises(ValueError, match="layernorm: ln_param has mode 'eval' but expected"):
         layernorm.forward(x, gamma, beta, {"mode": "eval"})
     with pytest.raises(ValueError, match="layernorm: x must have a feature axis, got a scalar"):
-        layernorm.forward(x[0, 0], gamma, beta, {})
+        layernorm.forward(np.array(1.0), gamma, beta, {})
     with pytest.raises(ValueError, match=r"layernorm: gamma has shape \(3,\) but expected \(5\)"):
         layernorm.forward(rng.standard_normal((2, 4, 5)), gamma, np.zeros(5), {})
     with pytest.raises(ValueError, match=r"layernorm: beta has shape \(4,\) but expected \(3\)"):

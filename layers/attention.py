@@ -121,9 +121,9 @@ def allowed_positions(layer, attn_param, shape, known=("causal", "mask")):
         causal = np.arange(S) <= np.arange(T)[:, None]
         allowed = causal if allowed is None else allowed & causal
     if allowed is not None and not allowed.any(axis=-1).all():
-        row = np.argwhere(~np.broadcast_to(allowed, shape).any(axis=-1))[0]
-        fail(layer, f"query {tuple(int(i) for i in row)} may attend to no key (mask and "
-                    f"causal leave its row of the {shape} scores empty)")
+        *batch, t = (int(i) for i in np.argwhere(~np.broadcast_to(allowed, shape).any(axis=-1))[0])
+        fail(layer, f"query t = {t} (batch index {tuple(batch)}) may attend to no key: mask "
+                    f"and causal leave its row of the {shape} scores empty")
     return allowed
 
 

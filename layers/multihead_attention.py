@@ -10,6 +10,8 @@ N*T rows of the batch as rows), and each head is attention (see layers/attention
     dWo = concat^T @ dout,  dbo = sum over n, t of dout,  dconcat = dout @ Wo^T;
     dQ, dK, dV: attention's backward of each head's d columns of dconcat;
     dWq = query^T @ dQ,  dbq = sum over n, t of dQ,  dquery = dQ @ Wq^T  (k, v alike).
+dbk is 0 up to rounding: bk adds q . bk to every score of a query's row, and the
+softmax ignores a constant added to a row.
 The H heads are computed at once: Q (N, T, E) is viewed as (N, T, H, d) and its axes
 swapped to (N, H, T, d), so one batched matmul serves every sample and head.
 Shapes: query (N, T, E); key and value (N, S, E); each W* (E, E), each b* (E,);
@@ -53,8 +55,6 @@ def forward_naive(query, key, value, Wq, bq, Wk, bk, Wv, bv, Wo, bo, attn_param)
     own d columns, then concatenated in head order."""
     H, _ = _check(query, key, value, (Wq, bq, Wk, bk, Wv, bv, Wo, bo), attn_param)
     mask_param = {k: v for k, v in attn_param.items() if k != "num_heads"}
-    if mask_param.get("mask") is not None and mask_param["mask"].ndim == 3:
-        mask_param["mask"] = mask_param["mask"][:, None]  # one mask for every head
     Q, K, V = query @ Wq + bq, key @ Wk + bk, value @ Wv + bv
     d = query.shape[2] // H
     heads = []

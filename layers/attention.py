@@ -11,7 +11,9 @@ Local gradients, with dP = dout @ v^T:
     dS = P * (dP - sum over s of dP * P)   (the softmax's Jacobian, row by row; the
                                             sum is the path through the normalization),
     dq = dS @ k / sqrt(d),   dk = dS^T @ q / sqrt(d).
-Masked pairs need no special case in backward: P = 0 there, so dS = 0 too.
+The row sums need no (T, S) product: sum over s of dP[t, s] P[t, s] = dout[t] . out[t],
+since out[t] = sum over s of P[t, s] v[s]. Masked pairs need no special case in
+backward: P = 0 there, so dS = 0 too.
 Shapes: q (..., T, d), k (..., S, d), v (..., S, dv), the same leading axes;
 out (..., T, dv); dq, dk, dv like q, k, v. The dtype of q is kept.
 
@@ -36,15 +38,14 @@ def forward(q, k, v, attn_param=None):
 
 
 def backward(dout, cache):
-    q, k, v, P = cache
-    scale = 1 / math.sqrt(q.shape[-1])
+    q, k, v, P, out = cache
     dv = np.swapaxes(P, -1, -2) @ dout
-    dP = dout @ np.swapaxes(v, -1, -2)
-    dS = P * (dP - (dP * P).sum(axis=-1, keepdims=True))
-    dS *= scale  # dS is ours; scaling it once serves both dq and dk
-    dq = dS @ k
-    dk = np.swapaxes(dS, -1, -2) @ q
-    return dq, dk, dv
+    # Scaling dout (T x dv entries) scales dP and dS (T x S) alike, for dq and dk both.
+    dout = dout * (1 / math.sqrt(q.shape[-1]))
+    dS = dout @ np.swapaxes(v, -1, -2)
+    dS -= (dout * out).sum(axis=-1, keepdims=True)
+    dS *= P  # in place: dS is this call's own array
+    return dS @ k, np.swapaxes(dS, -1, -2) @ q, dv
 
 
 def attend(q, k, v, allowed=None):
@@ -52,13 +53,15 @@ def attend(q, k, v, allowed=None):
     broadcastable to the scores (..., T, S), or None for no mask. Returns (out, cache)."""
     scale = 1 / math.sqrt(q.shape[-1])  # a Python float keeps float32 x float32
     scores = (q * scale) @ np.swapaxes(k, -1, -2)
+    # In place, as scores is this call's own array (it becomes P).
     if allowed is not None:
-        scores = np.where(allowed, scores, -np.inf)
+        np.copyto(scores, -np.inf, where=~allowed)
     # Subtracting the row max keeps exp from overflowing; it cancels in the ratio.
     scores -= scores.max(axis=-1, keepdims=True)
     P = np.exp(scores, out=scores)
     P /= P.sum(axis=-1, keepdims=True)
-    return P @ v, (q, k, v, P)
+    out = P @ v
+    return out, (q, k, v, P, out)
 
 
 def forward_naive(q, k, v, attn_param=None):
@@ -79,7 +82,7 @@ def forward_naive(q, k, v, attn_param=None):
             for s, w in zip(seen, weights):
                 P[b + (t, s)] = w
                 out[b + (t,)] += w * v[b + (s,)]
-    return out, (q, k, v, P)
+    return out, (q, k, v, P, out)
 
 
 def check_inputs(layer, q, k, v):

@@ -279,13 +279,14 @@ def _attention_without_scale(dout, cache):
 def _attention_masks_after_softmax(q, k, v, attn_param=None):
     shape = q.shape[:-1] + (k.shape[-2],)
     allowed = attention.allowed_positions("attention", attn_param or {}, shape)
-    _, (q, k, v, P) = attention.attend(q, k, v)  # softmax over every key, mask or not
+    _, (q, k, v, P, _) = attention.attend(q, k, v)  # softmax over every key, mask or not
     P = P * allowed  # masked after the softmax: the rows no longer sum to 1
-    return P @ v, (q, k, v, P)
+    out = P @ v
+    return out, (q, k, v, P, out)
 
 
 def _attention_softmax_without_sum(dout, cache):
-    q, k, v, P = cache
+    q, k, v, P, _ = cache
     dP = dout @ np.swapaxes(v, -1, -2)
     dS = P * dP / np.sqrt(q.shape[-1])  # the "- sum over s of dP * P" is missing
     return dS @ k, np.swapaxes(dS, -1, -2) @ q, np.swapaxes(P, -1, -2) @ dout

@@ -67,7 +67,9 @@ def forward_naive(query, key, value, Wq, bq, Wk, bk, Wv, bv, Wo, bo, attn_param)
 
 def _project(x, W, b):
     """x @ W + b over the last axis, as one (rows, E) @ (E, E) matmul."""
-    return (x.reshape(-1, x.shape[-1]) @ W + b).reshape(x.shape[:-1] + (W.shape[1],))
+    out = x.reshape(-1, x.shape[-1]) @ W
+    out += b  # in place: no second (rows, E) array
+    return out.reshape(x.shape[:-1] + (W.shape[1],))
 
 
 def _project_backward(dout, x, W):

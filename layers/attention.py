@@ -40,10 +40,11 @@ def forward(q, k, v, attn_param=None):
 def backward(dout, cache):
     q, k, v, P, out = cache
     dv = np.swapaxes(P, -1, -2) @ dout
-    # Scaling dout (T x dv entries) scales dP and dS (T x S) alike, for dq and dk both.
-    dout = dout * (1 / math.sqrt(q.shape[-1]))
-    dS = dout @ np.swapaxes(v, -1, -2)
-    dS -= (dout * out).sum(axis=-1, keepdims=True)
+    # dq and dk both carry 1/sqrt(d): scaling dout (T x dv entries) puts it into dS
+    # (T x S) for less work than scaling dS itself.
+    scaled = dout * (1 / math.sqrt(q.shape[-1]))
+    dS = scaled @ np.swapaxes(v, -1, -2)
+    dS -= (scaled * out).sum(axis=-1, keepdims=True)  # the row sums, as dout[t] . out[t]
     dS *= P  # in place: dS is this call's own array
     return dS @ k, np.swapaxes(dS, -1, -2) @ q, dv
 
@@ -124,7 +125,8 @@ def allowed_positions(layer, attn_param, shape, known=("causal", "mask")):
         causal = np.arange(S) <= np.arange(T)[:, None]
         allowed = causal if allowed is None else allowed & causal
     if allowed is not None and not allowed.any(axis=-1).all():
-        *batch, t = (int(i) for i in np.argwhere(~np.broadcast_to(allowed, shape).any(axis=-1))[0])
+        empty = np.argwhere(~np.broadcast_to(allowed, shape).any(axis=-1))[0]
+        *batch, t = (int(i) for i in empty)
         fail(layer, f"query t = {t} (batch index {tuple(batch)}) may attend to no key: mask "
                     f"and causal leave its row of the {shape} scores empty")
     return allowed

@@ -167,7 +167,8 @@ def attention_net(rng, swaps, heads=None, N=2, T=4, V=5, E=6):
     else:
         projections = {}
         for name in ("q", "k", "v", "o"):
-            projections[f"W{name}"] = net.param(f"W{name}", rng.standard_normal((E, E)) / np.sqrt(E))
+            W = rng.standard_normal((E, E)) / np.sqrt(E)
+            projections[f"W{name}"] = net.param(f"W{name}", W)
             projections[f"b{name}"] = net.param(f"b{name}", 0.5 * rng.standard_normal(E),
                                                 decay=False)
         h = net.add(_layer(swaps, multihead_attention), query=h, key=h, value=h, **projections,

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from gradcheck import GradcheckWarning, check_model
-from layers import (add, affine, avg_pool, batchnorm, conv, dropout, embedding, leaky_relu,
-                    lstm, max_pool, relu, rnn, sigmoid, softmax, svm, tanh,
-                    temporal_affine, temporal_softmax)
+from layers import (add, affine, attention, avg_pool, batchnorm, conv, dropout, embedding,
+                    leaky_relu, lstm, max_pool, multihead_attention, positional_encoding,
+                    relu, rnn, sigmoid, softmax, svm, tanh, temporal_affine, temporal_softmax)
 from nets.graph import Graph
 
 
@@ -47,7 +47,7 @@ class Mutant:
     """One planted bug: where it lives (node, arg) and what it is (`bug`, the answer)."""
     name: str
     bug: str
-    net: str          # which small net: 'dense', 'conv', 'recurrent' or 'residual'
+    net: str          # which small net: 'dense', 'conv', 'recurrent', 'residual', 'attention'
     swap: tuple       # (real module or Graph, its replacement)
     node: str         # the node (or value, or parameter) where the bug shows first
     arg: str          # its argument, or 'fan-out' / 'regularization'
@@ -155,8 +155,31 @@ def recurrent_net(rng, swaps, cell=lstm, N=3, T=4, V=5, D=4, H=5):
     return net, rng.integers(0, V, size=(N, T)), rng.integers(0, V, size=(N, T))
 
 
+def attention_net(rng, swaps, heads=None, N=2, T=4, V=5, E=6):
+    """ids X (N, T) - embedding1 - positional_encoding1 - causal self-attention - temporal_affine1
+    - temporal_softmax (masked): a GPT in miniature. The self-attention is attention1 (q, k
+    and v all the same value, d = E) or, with `heads`, multihead_attention1."""
+    net = _graph(swaps, loss_layer=MaskedLoss(temporal_softmax, rng.random((N, T)) > 0.3))
+    h = net.add(embedding, x="X", W=net.param("W_embed", rng.standard_normal((V, E))))
+    h = net.add(_layer(swaps, positional_encoding), x=h)
+    if heads is None:
+        h = net.add(_layer(swaps, attention), q=h, k=h, v=h, attn_param={"causal": True})
+    else:
+        projections = {}
+        for name in ("q", "k", "v", "o"):
+            W = rng.standard_normal((E, E)) / np.sqrt(E)
+            projections[f"W{name}"] = net.param(f"W{name}", W)
+            projections[f"b{name}"] = net.param(f"b{name}", 0.5 * rng.standard_normal(E),
+                                                decay=False)
+        h = net.add(_layer(swaps, multihead_attention), query=h, key=h, value=h, **projections,
+                    attn_param={"num_heads": heads, "causal": True})
+    net.add(temporal_affine, x=h, w=net.param("W_vocab", rng.standard_normal((E, V))),
+            b=net.param("b_vocab", rng.standard_normal(V), decay=False))
+    return net, rng.integers(0, V, size=(N, T)), rng.integers(0, V, size=(N, T))
+
+
 NETS = {"dense": dense_net, "residual": residual_net, "conv": conv_net,
-        "recurrent": recurrent_net}
+        "recurrent": recurrent_net, "attention": attention_net}
 
 
 # ---- the bugs in layers ----------------------------------------------------------
@@ -248,6 +271,41 @@ def _embedding_assigns(dout, cache):
     return dW
 
 
+def _attention_without_scale(dout, cache):
+    dq, dk, dv = attention.backward(dout, cache)
+    d = cache[0].shape[-1]
+    return dq * np.sqrt(d), dk * np.sqrt(d), dv  # the 1/sqrt(d) of the scores is left out
+
+
+def _attention_masks_after_softmax(q, k, v, attn_param=None):
+    shape = q.shape[:-1] + (k.shape[-2],)
+    allowed = attention.allowed_positions("attention", attn_param or {}, shape)
+    _, (q, k, v, P, _) = attention.attend(q, k, v)  # softmax over every key, mask or not
+    P = P * allowed  # masked after the softmax: the rows no longer sum to 1
+    out = P @ v
+    return out, (q, k, v, P, out)
+
+
+def _attention_softmax_without_sum(dout, cache):
+    q, k, v, P, _ = cache
+    dP = dout @ np.swapaxes(v, -1, -2)
+    dS = P * dP / np.sqrt(q.shape[-1])  # the "- sum over s of dP * P" is missing
+    return dS @ k, np.swapaxes(dS, -1, -2) @ q, np.swapaxes(P, -1, -2) @ dout
+
+
+def _multihead_heads_split_along_time(dout, cache):
+    query, key, value, Wq, Wk, Wv, Wo, concat, attention_cache = cache
+    N, T, E = concat.shape
+    H = attention_cache[0].shape[1]
+    dconcat, dWo, dbo = temporal_affine.backward(dout, (concat, Wo))
+    # Read as (N, H, T, d): heads cut along time, where forward cut the E features.
+    dheads = attention.backward(dconcat.reshape(N, H, T, E // H), attention_cache)
+    grads = [temporal_affine.backward(dh.transpose(0, 2, 1, 3).reshape(x.shape), (x, W))
+             for dh, x, W in zip(dheads, (query, key, value), (Wq, Wk, Wv))]
+    (dquery, dWq, dbq), (dkey, dWk, dbk), (dvalue, dWv, dbv) = grads
+    return dquery, dkey, dvalue, dWq, dbq, dWk, dbk, dWv, dbv, dWo, dbo
+
+
 def _layer_mutant(name, module, bug, net, node, arg, options=(), **replaced):
     return Mutant(name, bug, net, (module, mutate(module, **replaced)), node, arg, options)
 
@@ -330,6 +388,23 @@ LAYER_MUTANTS = [
     _layer_mutant("embedding_assigns_instead_of_adding", embedding, "dW[x] = dout: a repeated "
                   "word keeps only its last gradient (use np.add.at)", "recurrent",
                   "embedding1", "W", backward=_embedding_assigns),
+    _layer_mutant("attention_without_scale", attention, "dq and dk leave out the 1/sqrt(d) "
+                  "that forward divided the scores by", "attention", "attention1", "q",
+                  backward=_attention_without_scale),
+    _layer_mutant("attention_mask_after_softmax", attention, "forward masks the weights "
+                  "after the softmax (rows no longer sum to 1), not the scores before it",
+                  "attention", "attention1", "q", forward=_attention_masks_after_softmax),
+    _layer_mutant("attention_softmax_backward_without_sum", attention, "dS = P * dP: the "
+                  "softmax's '- sum over s of dP * P' term is missing", "attention",
+                  "attention1", "q", backward=_attention_softmax_without_sum),
+    _layer_mutant("multihead_heads_split_along_time", multihead_attention, "backward reshapes "
+                  "dconcat to (N, H, T, d), cutting heads along time; forward cut the features "
+                  "(N, T, H, d) and swapped the axes", "attention", "multihead_attention1",
+                  "query", options=(("heads", 2),), backward=_multihead_heads_split_along_time),
+    _layer_mutant("positional_encoding_blocks_gradient", positional_encoding, "dx = 0: the "
+                  "gradient is not passed through (PE is a constant, so dx = dout)",
+                  "attention", "positional_encoding1", "x",
+                  backward=lambda d, c: np.zeros_like(d)),
 ]
 
 

@@ -40,6 +40,23 @@ def _recurrent_args(rng, gates, N=3, T=4, D=5, H=6):
             0.5 * rng.standard_normal(gates * H))
 
 
+def _some_allowed(rng, shape):
+    """A random attention mask (True = may attend) that leaves every query a key: s = 0."""
+    mask = rng.random(shape) > 0.4
+    mask[..., 0] = True
+    return mask
+
+
+def _multihead_args(rng, N=2, T=3, S=4, E=6):
+    """query (N, T, E), key and value (N, S, E), then Wq, bq, ..., Wo, bo."""
+    inputs = (rng.standard_normal((N, T, E)), rng.standard_normal((N, S, E)),
+              rng.standard_normal((N, S, E)))
+    params = []
+    for _ in range(4):
+        params += [rng.standard_normal((E, E)) / np.sqrt(E), 0.5 * rng.standard_normal(E)]
+    return inputs + tuple(params)
+
+
 CASES = {
     "affine": lambda rng: ((rng.standard_normal((3, 2, 5)), rng.standard_normal((10, 7)),
                             rng.standard_normal(7)), {}),
@@ -82,6 +99,17 @@ CASES = {
     "temporal_softmax": lambda rng: ((rng.standard_normal((3, 4, 7)),
                                       rng.integers(0, 7, size=(3, 4))),
                                      {"mask": rng.random((3, 4)) > 0.3}),
+    # T = 4 queries, S = 5 keys, d = 3, dv = 2, over two leading axes, some pairs masked.
+    "attention": lambda rng: ((rng.standard_normal((2, 3, 4, 3)),
+                               rng.standard_normal((2, 3, 5, 3)),
+                               rng.standard_normal((2, 3, 5, 2))),
+                              {"attn_param": {"mask": _some_allowed(rng, (2, 1, 4, 5))}}),
+    # Two heads of d = 3 columns; a causal mask on top of a random one.
+    "multihead_attention": lambda rng: (_multihead_args(rng),
+                                        {"attn_param": {"num_heads": 2, "causal": True,
+                                                        "mask": _some_allowed(rng, (2, 3, 4))}}),
+    "positional_encoding": lambda rng: ((rng.standard_normal((2, 5, 6)),), {}),
+    "gelu": lambda rng: ((2 * rng.standard_normal((3, 5)),), {}),
 }
 
 

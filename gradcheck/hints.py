@@ -4,6 +4,7 @@ Given the numeric and analytic gradients of one argument, entry by entry, the
 rules below are tried in order and the first that fits gives the hint:
 
     analytic = -numeric                   a sign
+    analytic = sqrt(k) * numeric          a 1/sqrt(d) scale (attention's) missing
     analytic = c * numeric, c constant    c = N or 1/N: a batch mean missing or doubled;
                                           only the bias: a sum over the batch missing
     analytic.T = numeric                  transposed
@@ -13,7 +14,10 @@ rules below are tried in order and the first that fits gives the hint:
     wrong only near the image borders     padding, or a loop over windows off by one
     wrong only at repeated indices        fancy-index assignment instead of np.add.at
     wrong only in some columns            a block of columns mixed up (gate order?)
+    wrong only at some positions t        a mask or causal cut in the wrong place
 """
+import math
+
 import numpy as np
 
 BIAS_NAMES = ("b", "beta", "bias")
@@ -35,8 +39,8 @@ def hint(name, numeric, analytic, kinks=None, batch=None, x=None, ids=None, alon
         return None
     facts = dict(name=name, n=numeric, a=analytic, wrong=wrong, scale=scale, batch=batch,
                  x=x, ids=ids, alone=alone)
-    for rule in (_sign, _factor, _transposed, _flipped, _mask, _border, _repeated_ids,
-                 _columns):
+    for rule in (_sign, _sqrt_factor, _factor, _transposed, _flipped, _mask, _border,
+                 _repeated_ids, _columns, _positions):
         text = rule(**facts)
         if text:
             return text
@@ -74,6 +78,23 @@ def _close(a, b):
 def _sign(n, a, wrong, **_):
     if _close(a[wrong], -n[wrong]):
         return "analytic = -numeric: a sign is flipped"
+
+
+def _sqrt_factor(n, a, wrong, scale, **_):
+    big = wrong & (np.abs(n) > 1e-3 * scale)
+    if not big.any():
+        return None
+    c = float(np.median(a[big] / n[big]))
+    k = round(max(c, 1 / c) ** 2) if c > 0 else 0
+    if k < 2 or math.isqrt(k) ** 2 == k or not np.isclose(max(c, 1 / c) ** 2, k, rtol=1e-3):
+        return None  # integer factors (N, 2, a window size) are _factor's
+    if not np.allclose(a[wrong], c * n[wrong], rtol=1e-3, atol=1e-6 * scale):
+        return None
+    if c > 1:
+        return (f"analytic = {c:.4g} x numeric = sqrt({k}) x numeric: a 1/sqrt(d) scale is "
+                f"missing (attention divides its scores by sqrt(d); d = {k}?)")
+    return (f"analytic = numeric / {1 / c:.4g} = numeric / sqrt({k}): a 1/sqrt(d) scale is "
+            f"applied twice (d = {k}?)")
 
 
 def _factor(name, n, a, wrong, scale, batch, alone, **_):
@@ -162,3 +183,18 @@ def _columns(name, n, wrong, **_):
     spans = ", ".join(f"{start}:{stop}" for start, stop in zip(edges[::2], edges[1::2]))
     return (f"wrong only in columns {spans} of d{name} (of {n.shape[1]}): a block of "
             "columns is mixed up (the gate order?)")
+
+
+def _positions(name, n, wrong, scale, **_):
+    if n.ndim != 3 or n.shape[1] < 2:
+        return None
+    positions = wrong.any(axis=(0, 2))
+    # Only a position whose gradient is right and not 0 shows that position matters.
+    right = (~wrong & (np.abs(n) > 1e-3 * scale)).any(axis=(0, 2)) & ~positions
+    if not right.any():
+        return None
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], positions.astype(int), [0]])))
+    spans = ", ".join(f"{start}:{stop}" for start, stop in zip(edges[::2], edges[1::2]))
+    return (f"wrong only at positions {spans} of d{name}'s time axis (of {n.shape[1]}): "
+            "something that differs between positions is off, such as a mask or causal cut "
+            "(applied to the weights after the softmax, not to the scores before it?)")

@@ -37,7 +37,7 @@ def write_backward(folder, name, code):
 
 
 def layer_of(mutant):
-    return mutant.swap[0].__name__.rsplit(".", 1)[-1]
+    return layers.short_name(mutant.swap[0])
 
 
 @pytest.mark.parametrize("mutant", bugzoo.LAYER_MUTANTS, ids=lambda m: m.name)

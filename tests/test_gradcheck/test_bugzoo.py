@@ -1,6 +1,7 @@
 """The bug zoo (gradcheck/bugzoo.py): every mutant caught and localized with a hint, and the
 same nets with the real layers never flagged (the false-alarm sweep)."""
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,6 +17,19 @@ def test_the_zoo_has_twenty_mutants_of_layers_and_of_the_graph():
     assert len(bugzoo.MUTANTS) >= 20
     assert len(bugzoo.LAYER_MUTANTS) >= 20 and len(bugzoo.GRAPH_MUTANTS) >= 2
     assert len(set(NAMES)) == len(NAMES)
+
+
+def test_the_readme_counts_the_zoo():
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    assert f"the bug zoo: {len(bugzoo.MUTANTS)} planted bugs" in readme
+
+
+def test_the_attention_layers_have_their_mutants():
+    attention_mutants = {m.name for m in bugzoo.LAYER_MUTANTS if m.net == "attention"}
+    assert attention_mutants == {"attention_without_scale", "attention_mask_after_softmax",
+                                 "attention_softmax_backward_without_sum",
+                                 "multihead_heads_split_along_time",
+                                 "positional_encoding_blocks_gradient"}
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -40,6 +54,10 @@ def test_each_mutant_is_caught_at_its_node_and_argument_with_a_hint(name):
     ("embedding_assigns_instead_of_adding", "np.add.at"),
     ("fanout_keeps_last", "add the gradients at a fan-out"),
     ("reg_gradient_doubled", "2 x reg * W1"),
+    ("attention_without_scale", "sqrt(6) x numeric: a 1/sqrt(d) scale is missing"),
+    ("attention_mask_after_softmax", "after the softmax"),
+    ("attention_softmax_backward_without_sum", "a term of the chain rule is missing"),
+    ("positional_encoding_blocks_gradient", "a path of the gradient is dropped"),
 ])
 def test_hints_name_the_cause(name, words):
     assert words in bugzoo.catch(bugzoo.get(name)).culprit.hint
@@ -91,3 +109,16 @@ def test_mutate_leaves_the_real_layer_alone():
 def test_unknown_mutant_lists_the_names():
     with pytest.raises(ValueError, match="no mutant called 'nope'.*affine_dx_sign"):
         bugzoo.get("nope")
+
+
+@pytest.mark.parametrize("name, arg, words", [
+    ("attention_without_scale", "q", "sqrt(3) x numeric"),  # the default case has d = 3
+    ("attention_softmax_backward_without_sum", "q", "a term of the chain rule"),
+    ("positional_encoding_blocks_gradient", "x", "analytic is 0 where numeric is not"),
+])
+def test_attention_mutants_fail_check_layer_too(name, arg, words):
+    mutant = bugzoo.get(name)
+    args, kwargs = cases.case(layers.short_name(mutant.swap[0]))
+    report = check_layer(mutant.swap[1], *args, **kwargs)
+    assert not report.ok and report.culprit.arg == arg
+    assert words in report.culprit.hint

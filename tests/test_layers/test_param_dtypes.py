@@ -24,6 +24,11 @@ def _case(name, rng):
         "layernorm": lambda: dict(x=r((4, 3)), gamma=r(3), beta=r(3), ln_param={}),
         "lstm": lambda: dict(x=r((2, 3, 4)), h0=r((2, 5)), Wx=r((4, 20)), Wh=r((5, 20)),
                              b=r(20)),
+        "multihead_attention": lambda: dict(
+            query=r((2, 3, 4)), key=r((2, 5, 4)), value=r((2, 5, 4)),
+            **{name: r((4, 4)) if name.startswith("W") else r(4)
+               for name in ("Wq", "bq", "Wk", "bk", "Wv", "bv", "Wo", "bo")},
+            attn_param={"num_heads": 2}),
         "rnn": lambda: dict(x=r((2, 3, 4)), h0=r((2, 5)), Wx=r((4, 5)), Wh=r((5, 5)), b=r(5)),
         "spatial_batchnorm": lambda: dict(x=r((2, 3, 2, 2)), gamma=r(3), beta=r(3),
                                           bn_param=bn),
@@ -37,6 +42,7 @@ def _case(name, rng):
 WITH_PARAMS = [name for name in layers.layer_names() if layers.load(name).PARAMS]
 PARAM_CASES = [(name, p) for name in WITH_PARAMS for p in layers.load(name).PARAMS]
 FLOAT_X = [name for name in WITH_PARAMS if name != "embedding"]  # embedding's x holds ids
+DATA = {"multihead_attention": "query"}  # the float data argument, where it is not x
 
 
 def _as(args, dtype):
@@ -85,8 +91,9 @@ def test_bool_complex_and_object_params_still_fail(name, param, bad, rng):
 @pytest.mark.parametrize("name", FLOAT_X)
 def test_integer_data_still_fails(name, rng):
     args = _case(name, rng)
-    args["x"] = _integers(args["x"].shape)
-    with pytest.raises(TypeError, match=f"{name}: x must be a float array, got dtype int64"):
+    data = DATA.get(name, "x")
+    args[data] = _integers(args[data].shape)
+    with pytest.raises(TypeError, match=f"{name}: {data} must be a float array, got dtype int64"):
         layers.load(name).forward(**args)
 
 

@@ -1,0 +1,127 @@
+"""Multi-head attention: H scaled dot-product attentions side by side, each on its own
+slice of d = E / H columns of the projections,
+
+    Q = query @ Wq + bq,   K = key @ Wk + bk,   V = value @ Wv + bv       (N, ., E)
+    head_h = attention(Q[..., h*d:(h+1)*d], K[..., h*d:(h+1)*d], V[..., h*d:(h+1)*d])
+    out = concat(head_0, ..., head_{H-1}) @ Wo + bo                      (N, T, E)
+
+Local gradients: the four projections are affine maps (affine's gradients, with the
+N*T rows of the batch as rows), and each head is attention (see layers/attention.py):
+    dWo = concat^T @ dout,  dbo = sum over n, t of dout,  dconcat = dout @ Wo^T;
+    dQ, dK, dV: attention's backward of each head's d columns of dconcat;
+    dWq = query^T @ dQ,  dbq = sum over n, t of dQ,  dquery = dQ @ Wq^T  (k, v alike).
+dbk is 0 up to rounding: bk adds q . bk to every score of a query's row, and the
+softmax ignores a constant added to a row.
+The H heads are computed at once: Q (N, T, E) is viewed as (N, T, H, d) and its axes
+swapped to (N, H, T, d), so one batched matmul serves every sample and head.
+Shapes: query (N, T, E); key and value (N, S, E); each W* (E, E), each b* (E,);
+out (N, T, E). The dtype of query is kept.
+
+attn_param: 'num_heads' H (required, divides E); 'mask' (bool, broadcastable to
+(N, T, S), True = may attend) and 'causal', as for attention.
+"""
+import numpy as np
+from layers import attention
+from layers._checks import (check_array, check_config, check_positive_int, check_shape, fail,
+                            float_param)
+
+INPUTS = ("query", "key", "value")
+PARAMS = ("Wq", "bq", "Wk", "bk", "Wv", "bv", "Wo", "bo")
+
+
+def forward(query, key, value, Wq, bq, Wk, bk, Wv, bv, Wo, bo, attn_param):
+    params, H, allowed = _check(query, key, value, (Wq, bq, Wk, bk, Wv, bv, Wo, bo), attn_param)
+    Wq, bq, Wk, bk, Wv, bv, Wo, bo = params
+    N, T, E = query.shape
+    Q, K, V = (_project(x, W, b) for x, W, b in ((query, Wq, bq), (key, Wk, bk),
+                                                  (value, Wv, bv)))
+    heads, attention_cache = attention.attend(_split(Q, H), _split(K, H), _split(V, H), allowed)
+    concat = _merge(heads)
+    out = _project(concat, Wo, bo)
+    return out, (query, key, value, Wq, Wk, Wv, Wo, concat, attention_cache)
+
+
+def backward(dout, cache):
+    query, key, value, Wq, Wk, Wv, Wo, concat, attention_cache = cache
+    H = attention_cache[0].shape[1]
+    dconcat, dWo, dbo = _project_backward(dout, concat, Wo)
+    dheads = attention.backward(_split(dconcat, H), attention_cache)
+    dquery, dWq, dbq = _project_backward(_merge(dheads[0]), query, Wq)
+    dkey, dWk, dbk = _project_backward(_merge(dheads[1]), key, Wk)
+    dvalue, dWv, dbv = _project_backward(_merge(dheads[2]), value, Wv)
+    return dquery, dkey, dvalue, dWq, dbq, dWk, dbk, dWv, dbv, dWo, dbo
+
+
+def forward_naive(query, key, value, Wq, bq, Wk, bk, Wv, bv, Wo, bo, attn_param):
+    """forward as the definition: a loop over the heads, each an attention call on its
+    own d columns, then concatenated in head order."""
+    params, H, _ = _check(query, key, value, (Wq, bq, Wk, bk, Wv, bv, Wo, bo), attn_param)
+    Wq, bq, Wk, bk, Wv, bv, Wo, bo = params
+    mask_param = {k: v for k, v in attn_param.items() if k != "num_heads"}
+    Q, K, V = query @ Wq + bq, key @ Wk + bk, value @ Wv + bv
+    d = query.shape[2] // H
+    heads = []
+    for h in range(H):
+        columns = slice(h * d, (h + 1) * d)
+        heads.append(attention.forward(Q[..., columns], K[..., columns], V[..., columns],
+                                       mask_param)[0])
+    return np.concatenate(heads, axis=-1) @ Wo + bo
+
+
+def _project(x, W, b):
+    """x @ W + b over the last axis, as one (rows, E) @ (E, E) matmul."""
+    out = x.reshape(-1, x.shape[-1]) @ W
+    out += b  # in place: no second (rows, E) array
+    return out.reshape(x.shape[:-1] + (W.shape[1],))
+
+
+def _project_backward(dout, x, W):
+    """dx, dW, db of _project."""
+    dout_rows = dout.reshape(-1, dout.shape[-1])
+    dx = (dout_rows @ W.T).reshape(x.shape)
+    dW = x.reshape(-1, x.shape[-1]).T @ dout_rows
+    return dx, dW, dout_rows.sum(axis=0)
+
+
+def _split(X, H):
+    """(N, T, E) -> (N, H, T, E / H), a view: head h holds columns h*d:(h+1)*d."""
+    N, T, E = X.shape
+    return X.reshape(N, T, H, E // H).transpose(0, 2, 1, 3)
+
+
+def _merge(X):
+    """(N, H, T, d) -> (N, T, H * d): the heads concatenated in order, _split's inverse."""
+    N, H, T, d = X.shape
+    return X.transpose(0, 2, 1, 3).reshape(N, T, H * d)
+
+
+def _check(query, key, value, params, attn_param):
+    """Checks every argument; returns the params (integer ones promoted to query's float
+    dtype), H and the bool array of allowed (t, s) pairs
+    (broadcastable to (N, H, T, S)) or None."""
+    layer = "multihead_attention"
+    for name, x in (("query", query), ("key", key), ("value", value)):
+        check_array(layer, name, x, ndim=3)
+    N, T, E = query.shape
+    if key.shape[0] != N or key.shape[2] != E:
+        fail(layer, f"key has shape {key.shape} but query has {query.shape}: expected "
+                    f"(N, S, E) = ({N}, S, {E})")
+    if value.shape != key.shape:
+        fail(layer, f"value has shape {value.shape} but key has {key.shape}: each key "
+                    "needs one value of the same size")
+    params = tuple(float_param(layer, name, p, query.dtype, ndim=2 if name.startswith("W") else 1)
+                   for name, p in zip(PARAMS, params))
+    for name, p in zip(PARAMS, params):
+        check_shape(layer, name, p, (E, E) if name.startswith("W") else (E,))
+    check_config(layer, "attn_param", attn_param, known=("causal", "mask", "num_heads"),
+                 required=("num_heads",))
+    H = attn_param["num_heads"]
+    check_positive_int(layer, "attn_param['num_heads']", H)
+    if E % H:
+        fail(layer, f"num_heads = {H} does not divide E = {E} (query shape {query.shape}): "
+                    "each head takes E / num_heads columns")
+    mask_param = {k: v for k, v in attn_param.items() if k != "num_heads"}
+    allowed = attention.allowed_positions(layer, mask_param, (N, T, key.shape[1]))
+    if allowed is not None and allowed.ndim == 3:
+        allowed = allowed[:, None]  # (N, 1, T, S): the same mask for every head
+    return params, H, allowed

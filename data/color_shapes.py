@@ -38,8 +38,10 @@ def color_shapes(num_train=2000, num_val=500, num_test=500, size=32, seed=0):
     data = {}
     for split, count in zip(SPLITS, (num_train, num_val, num_test)):
         y = np.arange(count, dtype=np.int64) % len(COLOR_SHAPES_CLASSES)
-        data[f"X_{split}"] = np.stack([draw(label, size, rng) for label in y])
-        data[f"y_{split}"] = y
+        X = np.empty((count, 3, size, size), dtype=np.float32)
+        for i, label in enumerate(y):
+            X[i] = draw(label, size, rng)
+        data[f"X_{split}"], data[f"y_{split}"] = X, y
     return data
 
 

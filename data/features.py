@@ -2,9 +2,11 @@
 
 HOG (after Dalal and Triggs, CVPR 2005, in cs231n's simple form): on the gray image,
 forward differences give gx, gy; each pixel votes its gradient magnitude
-sqrt(gx^2 + gy^2) into one of 9 orientation bins over [0, 180] degrees, the unsigned
-angle arctan2(gy, gx) + 90; the feature is, per 8x8 cell, the mean vote of each bin
-(cells down, cells across, bins), flattened. It sees edges and shape, not colour.
+sqrt(gx^2 + gy^2) into one of 9 bins of 20 degrees of its unsigned orientation
+arctan2(gy, gx) mod 180 (a dark-to-light edge and a light-to-dark one count alike); the
+feature is, per 8x8 cell, the mean vote of each bin (cells down, cells across, bins),
+flattened. It sees edges and shape, not colour. (cs231n's copy takes arctan2 + 90 and
+drops the angles that land outside [0, 180), about half the gradients.)
 
 Colour histogram: the image in HSV, and the fraction of pixels in each of nbin equal
 hue bins. It sees colour, not where the colour is.
@@ -43,10 +45,9 @@ def hog_feature(im):
     gx[:, :-1] = np.diff(image, axis=1)
     gy[:-1, :] = np.diff(image, axis=0)
     magnitude = np.sqrt(gx ** 2 + gy ** 2)
-    # gx + 1e-15 turns a 0/0 into a definite angle (cs231n's choice); its magnitude is 0.
-    orientation = np.degrees(np.arctan2(gy, gx + 1e-15)) + 90
-    bins = np.minimum((orientation / (180 / HOG_ORIENTATIONS)).astype(int),
-                      HOG_ORIENTATIONS - 1)  # 180 degrees exactly joins the last bin
+    orientation = np.degrees(np.arctan2(gy, gx)) % 180
+    # A tiny negative angle mod 180 rounds to 180.0: it belongs with 0, in the first bin.
+    bins = (orientation // (180 / HOG_ORIENTATIONS)).astype(int) % HOG_ORIENTATIONS
     cells_down, cells_across = image.shape[0] // HOG_CELL, image.shape[1] // HOG_CELL
     # A box filter of a cell's size, read at the cell's centre, is the cell's mean.
     centre = HOG_CELL // 2

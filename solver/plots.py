@@ -179,14 +179,13 @@ def plot_templates(W, image_shape, class_names=None):
 def plot_cross_validation(results, xlabel="k"):
     """Cross-validated accuracy against a setting: results maps each setting (k) to its
     per-fold accuracies; dots are folds, the line the mean with +-1 std error bars."""
-    settings = list(results)
+    settings = np.array(list(results), dtype=np.float64)
     fig = Figure(figsize=(7, 4), layout="constrained")
     ax = fig.add_subplot()
-    for setting in settings:
-        accuracies = np.asarray(results[setting])
+    for setting, accuracies in zip(settings, results.values()):
         ax.scatter([setting] * len(accuracies), accuracies, color="tab:gray", s=12)
-    means = [np.mean(results[s]) for s in settings]
-    stds = [np.std(results[s]) for s in settings]
+    means = np.array([np.mean(accuracies) for accuracies in results.values()])
+    stds = np.array([np.std(accuracies) for accuracies in results.values()])
     ax.errorbar(settings, means, yerr=stds, color="tab:blue", capsize=3, label="mean +- std")
     ax.set_title(f"Cross-validation on {xlabel}")
     ax.set_xlabel(xlabel)

@@ -92,8 +92,9 @@ class KNearestNeighbor:
     def predict_labels(self, dists, k=1):
         """The most common label among each row's k nearest; ties go to the smaller label.
 
-        Equal distances are ordered by training index (a stable sort), so the result
-        does not depend on the sorting algorithm.
+        The k nearest are the points nearer than the k-th smallest distance, then as many
+        points at exactly that distance as places remain, by training index, so equal
+        distances are resolved the same way on every machine.
         """
         self._check_trained("predict_labels")
         dists = np.asarray(dists)
@@ -101,9 +102,17 @@ class KNearestNeighbor:
             fail("predict_labels", f"dists has shape {dists.shape} but expected "
                                    f"(num_test, {self.X_train.shape[0]})")
         self._check_k("predict_labels", k)
-        nearest = self.y_train[np.argsort(dists, axis=1, kind="stable")[:, :k]]
+        kth = np.partition(dists, k - 1, axis=1)[:, k - 1:k]
+        nearer = dists < kth
+        at_kth = dists == kth
+        places_left = k - nearer.sum(axis=1, keepdims=True)
+        # Only rows with more points at the k-th distance than places need the cut.
+        tied = np.flatnonzero(at_kth.sum(axis=1, keepdims=True) > places_left)
+        at_kth[tied] &= np.cumsum(at_kth[tied], axis=1) <= places_left[tied]
+        chosen = nearer | at_kth
         labels = np.arange(self.y_train.max() + 1)
-        votes = np.sum(nearest[:, :, None] == labels, axis=1)
+        one_hot = (self.y_train[:, None] == labels).astype(np.float64)
+        votes = chosen @ one_hot  # (num_test, num_labels) counts, exact in float64
         # argmax returns the first of equal maxima: the smaller label wins a tie.
         return labels[np.argmax(votes, axis=1)].astype(self.y_train.dtype)
 

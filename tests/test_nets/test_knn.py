@@ -103,3 +103,22 @@ def test_wrong_sizes_are_value_errors(knn, rng):
         KNearestNeighbor().train(np.zeros((3, 2)), np.zeros(4, dtype=int))
     with pytest.raises(ValueError, match="compute_distances_no_loops: chunk_size"):
         knn.compute_distances_no_loops(knn.X_train, chunk_size=0)
+
+
+def test_equal_distances_at_the_kth_place_are_taken_by_training_index():
+    knn = KNearestNeighbor()
+    knn.train(np.zeros((6, 1)), np.array([0, 3, 3, 1, 1, 2]))
+    dists = np.array([[1.0, 2.0, 2.0, 2.0, 2.0, 0.5]])   # k=3: 5, 0, then 1 (first at 2.0)
+    np.testing.assert_array_equal(knn.predict_labels(dists, k=3), [0])   # 0, 2, 3 tie: 0
+    np.testing.assert_array_equal(knn.predict_labels(dists, k=4), [3])   # 0, 2, 3, 3
+    np.testing.assert_array_equal(knn.predict_labels(dists, k=6), [1])   # 1 and 3 twice: 1
+
+
+def test_votes_match_a_stable_sort_reference(rng):
+    knn = KNearestNeighbor()
+    knn.train(np.zeros((50, 1)), rng.integers(0, 5, 50))
+    dists = rng.integers(0, 6, (40, 50)).astype(float)   # many exact ties
+    for k in (1, 4, 7, 50):
+        order = np.argsort(dists, axis=1, kind="stable")[:, :k]
+        expected = [np.argmax(np.bincount(knn.y_train[row], minlength=5)) for row in order]
+        np.testing.assert_array_equal(knn.predict_labels(dists, k=k), expected)

@@ -48,14 +48,14 @@ def hog_feature(im):
     orientation = np.degrees(np.arctan2(gy, gx)) % 180
     # A tiny negative angle mod 180 rounds to 180.0: it belongs with 0, in the first bin.
     bins = (orientation // (180 / HOG_ORIENTATIONS)).astype(int) % HOG_ORIENTATIONS
-    cells_down, cells_across = image.shape[0] // HOG_CELL, image.shape[1] // HOG_CELL
+    # votes[i, j, b] = the magnitude of pixel (i, j) if its orientation is in bin b.
+    votes = np.zeros(image.shape + (HOG_ORIENTATIONS,))
+    np.put_along_axis(votes, bins[:, :, None], magnitude[:, :, None], axis=2)
     # A box filter of a cell's size, read at the cell's centre, is the cell's mean.
+    means = uniform_filter(votes, size=(HOG_CELL, HOG_CELL, 1))
     centre = HOG_CELL // 2
-    histogram = np.empty((cells_down, cells_across, HOG_ORIENTATIONS))
-    for b in range(HOG_ORIENTATIONS):
-        votes = uniform_filter(np.where(bins == b, magnitude, 0.0), size=HOG_CELL)
-        histogram[:, :, b] = votes[centre::HOG_CELL, centre::HOG_CELL][:cells_down,
-                                                                      :cells_across]
+    cells_down, cells_across = image.shape[0] // HOG_CELL, image.shape[1] // HOG_CELL
+    histogram = means[centre::HOG_CELL, centre::HOG_CELL][:cells_down, :cells_across]
     return histogram.ravel()
 
 

@@ -27,7 +27,11 @@ class KNearestNeighbor:
         self.y_train = None
 
     def train(self, X, y):
-        """Memorize the training data: X (N, D) or images (N, ...), y (N,) integer labels."""
+        """Memorize the training data: X (N, D) or images (N, ...), y (N,) integer labels.
+
+        X is kept as a float64 copy: the distances are float64, and a float32 X_train
+        would be converted again inside every matrix product.
+        """
         X, y = np.asarray(X), np.asarray(y)
         if X.ndim < 2 or X.shape[0] == 0:
             fail("train", f"X has shape {X.shape} but expected (N, D) with N >= 1")

@@ -182,8 +182,9 @@ def plot_cross_validation(results, xlabel="k"):
     settings = np.array(list(results), dtype=np.float64)
     fig = Figure(figsize=(7, 4), layout="constrained")
     ax = fig.add_subplot()
-    for setting, accuracies in zip(settings, results.values()):
-        ax.scatter([setting] * len(accuracies), accuracies, color="tab:gray", s=12)
+    for index, (setting, accuracies) in enumerate(zip(settings, results.values())):
+        ax.scatter([setting] * len(accuracies), accuracies, color="tab:gray", s=12,
+                   label="folds" if index == 0 else None)
     means = np.array([np.mean(accuracies) for accuracies in results.values()])
     stds = np.array([np.std(accuracies) for accuracies in results.values()])
     ax.errorbar(settings, means, yerr=stds, color="tab:blue", capsize=3, label="mean +- std")

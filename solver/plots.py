@@ -1,4 +1,5 @@
-"""Pictures of training: loss curves, accuracies, update-rule comparisons, first-layer filters.
+"""Pictures of training: loss curves, accuracies, update-rule comparisons, first-layer filters,
+linear classifiers' class templates and cross-validation results.
 
 Every function returns a matplotlib Figure made with the object-oriented API
 (`matplotlib.figure.Figure`): no pyplot, no global current figure, no backend
@@ -108,13 +109,11 @@ def draw_accuracy(ax, history):
     ax.legend()
 
 
-def filter_grid(W, padding=1, image_shape=None):
-    """First-layer filters tiled into one image, each filter scaled to [0, 1] on its own.
+def scaled_filters(W, image_shape=None):
+    """Filters as images (F, HH, WW, C), each scaled to [0, 1] on its own.
 
     W has shape (F, C, HH, WW) with C = 3 (RGB) or 1 (gray); a fully connected
     weight matrix (D, M) becomes M filters of image_shape = (C, H, W), D = C*H*W.
-    Returns (rows*HH + gaps, cols*WW + gaps, 3) for RGB, without the last axis for
-    gray; the gaps of `padding` pixels are black.
     """
     W = np.asarray(W, dtype=np.float64)
     if W.ndim == 2 and image_shape is not None:
@@ -122,17 +121,27 @@ def filter_grid(W, padding=1, image_shape=None):
     if W.ndim != 4 or W.shape[1] not in (1, 3):
         raise ValueError(f"plots: W has shape {W.shape} but expected (F, C, HH, WW) with C 1 "
                          "or 3, or (D, M) with image_shape=(C, H, W)")
-    F, C, HH, WW = W.shape
     low = W.min(axis=(1, 2, 3), keepdims=True)
     high = W.max(axis=(1, 2, 3), keepdims=True)
     # A constant filter has no contrast to show: draw it mid-gray rather than divide by 0.
     scaled = np.where(high > low, (W - low) / np.where(high > low, high - low, 1), 0.5)
+    return scaled.transpose(0, 2, 3, 1)
+
+
+def filter_grid(W, padding=1, image_shape=None):
+    """First-layer filters tiled into one image, each filter scaled to [0, 1] on its own.
+
+    W as for `scaled_filters`. Returns (rows*HH + gaps, cols*WW + gaps, 3) for RGB,
+    without the last axis for gray; the gaps of `padding` pixels are black.
+    """
+    filters = scaled_filters(W, image_shape)
+    F, HH, WW, C = filters.shape
     cols = math.ceil(math.sqrt(F))
     rows = math.ceil(F / cols)
     grid = np.zeros((rows * (HH + padding) - padding, cols * (WW + padding) - padding, C))
     for f in range(F):
         top, left = (f // cols) * (HH + padding), (f % cols) * (WW + padding)
-        grid[top:top + HH, left:left + WW] = scaled[f].transpose(1, 2, 0)
+        grid[top:top + HH, left:left + WW] = filters[f]
     return grid[:, :, 0] if C == 1 else grid
 
 
@@ -144,6 +153,45 @@ def plot_filters(W, padding=1, image_shape=None):
     ax.imshow(grid, cmap="gray" if grid.ndim == 2 else None, vmin=0, vmax=1,
               interpolation="nearest")
     ax.axis("off")
+    return fig
+
+
+def plot_templates(W, image_shape, class_names=None):
+    """A linear classifier's weights as one image per class: W (D, C) without a bias row,
+    D = C_img*H*W, each column scaled to [0, 1] on its own and titled with its class."""
+    templates = scaled_filters(W, image_shape)
+    names = class_names if class_names is not None else [str(c) for c in range(len(templates))]
+    if len(names) != len(templates):
+        raise ValueError(f"plots: {len(names)} class names for {len(templates)} templates")
+    cols = min(len(templates), 5)
+    rows = math.ceil(len(templates) / cols)
+    fig = Figure(figsize=(1.8 * cols, 2 * rows), layout="constrained")
+    for index, ax in enumerate(fig.subplots(rows, cols, squeeze=False).ravel()):
+        ax.axis("off")
+        if index < len(templates):
+            image = templates[index]
+            ax.imshow(image[:, :, 0] if image.shape[2] == 1 else image,
+                      cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+            ax.set_title(names[index], fontsize=9)
+    return fig
+
+
+def plot_cross_validation(results, xlabel="k"):
+    """Cross-validated accuracy against a setting: results maps each setting (k) to its
+    per-fold accuracies; dots are folds, the line the mean with +-1 std error bars."""
+    settings = np.array(list(results), dtype=np.float64)
+    fig = Figure(figsize=(7, 4), layout="constrained")
+    ax = fig.add_subplot()
+    for index, (setting, accuracies) in enumerate(zip(settings, results.values())):
+        ax.scatter([setting] * len(accuracies), accuracies, color="tab:gray", s=12,
+                   label="folds" if index == 0 else None)
+    means = np.array([np.mean(accuracies) for accuracies in results.values()])
+    stds = np.array([np.std(accuracies) for accuracies in results.values()])
+    ax.errorbar(settings, means, yerr=stds, color="tab:blue", capsize=3, label="mean +- std")
+    ax.set_title(f"Cross-validation on {xlabel}")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("Cross-validation accuracy")
+    ax.legend()
     return fig
 
 

@@ -51,13 +51,14 @@ class Node:
                                 f"gradient(s) but expected {len(self.grad_args)}, one for "
                                 f"each of {', '.join(self.grad_args)}")
         for arg, d in zip(self.grad_args, local):
-            expected = np.shape(values[self.args[arg]]) if arg in needs else None
-            if expected is not None and (d is None or np.shape(d) != expected):
-                got = None if d is None else np.shape(d)
+            if arg not in needs:
+                continue  # a layer told `needs` may return None for the others
+            expected, got = np.shape(values[self.args[arg]]), None if d is None else np.shape(d)
+            if got != expected:
+                what = "is None" if got is None else f"has shape {got}"
                 raise GradientError(self.name, arg, got, expected,
-                                    f"the gradient for {arg} ({self.args[arg]!r}) has "
-                                    f"{'None' if got is None else f'shape {got}'} but {arg} "
-                                    f"has shape {expected}")
+                                    f"the gradient for {arg} ({self.args[arg]!r}) {what} but "
+                                    f"{arg} has shape {expected}")
 
 
 class GradientError(ValueError):

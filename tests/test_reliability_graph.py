@@ -37,7 +37,7 @@ def _with_backward(change):
     (lambda g: (g[0], g[1].T[:2], g[2]),
      r"graph: node 'scores': the gradient for w \('W2'\) has shape \(2, 3\) but w has shape "
      r"\(3, 3\)"),
-    (lambda g: (g[0], None, g[2]), r"graph: node 'scores': the gradient for w \('W2'\) has "
+    (lambda g: (g[0], None, g[2]), r"graph: node 'scores': the gradient for w \('W2'\) is "
                                    r"None but w has shape \(3, 3\)"),
 ])
 def test_a_wrong_count_or_shape_of_gradients_names_the_node(rng, change, message):

@@ -47,7 +47,8 @@ def test_float32_in_float32_out(rng):
 def test_nan_or_inf_is_refused(rng, bad, what):
     x, y = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
     x[2, 1] = bad
-    with pytest.raises(ValueError, match=rf"mse: scores contain {what} \(first at index \(2, 1\)\)"):
+    with pytest.raises(ValueError,
+                       match=rf"mse: scores contain {what} \(first at index \(2, 1\)\)"):
         mse.forward(x, y)
     x[2, 1], y[0, 0] = 0.0, bad
     with pytest.raises(ValueError, match=rf"mse: targets y contain {what}"):

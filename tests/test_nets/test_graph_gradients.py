@@ -6,9 +6,10 @@ import functools
 import numpy as np
 import pytest
 
-from gradcheck import check_model, eval_numerical_gradient_array, rel_error
+from gradcheck import (RunningStatistics, check_model, eval_numerical_gradient_array,
+                       rel_error)
 from gradcheck.bugzoo import mutate
-from layers import (affine, conv, embedding, relu, rnn, temporal_affine, temporal_softmax)
+from layers import affine, conv, embedding, relu, rnn, temporal_affine, temporal_softmax
 from nets import FullyConnectedNet, ThreeLayerConvNet, TwoLayerNet
 from nets.graph import Graph
 from solver.solver import Solver
@@ -204,6 +205,16 @@ def test_localization_finds_a_bug_in_a_net_with_two_inputs_and_frozen_params(rng
     assert "W_embed" not in report.errors and "Wx" not in report.errors
 
 
+def test_a_net_with_two_inputs_is_summarized_and_drawn(rng):
+    net, inputs, _ = _captioner(rng)
+    table = net.summary(X=inputs)
+    assert table.input_shape == {"X": (3, 6), "captions": (3, 4)}
+    assert str(table).startswith("inputs X (3, 6), captions (3, 4)")
+    assert [row.inputs for row in table.rows][1] == "captions, W_embed"
+    texts = [t.get_text() for t in net.draw(X=inputs).axes[0].texts]
+    assert texts[:2] == ["X\ninput (3, 6)", "captions\ninput (3, 4)"]
+
+
 def test_integer_inputs_are_never_differentiated(rng):
     net, inputs, _ = _captioner(rng)
     dout = rng.standard_normal((3, 4, 7))
@@ -265,7 +276,8 @@ def test_check_model_on_a_net_with_frozen_params(rng, localize):
     net = _small_fc(normalization="batchnorm", reg=0.1)
     net.freeze("b1", "gamma1")  # b1 before batchnorm: its gradient is 0 in theory anyway
     X, y = rng.standard_normal((6, 4)), rng.integers(0, 3, size=6)
-    report = check_model(net, X, y, localize=localize)
+    with pytest.warns(RunningStatistics):  # batchnorm in train mode: restored after
+        report = check_model(net, X, y, localize=localize)
     assert report.ok, str(report)
     assert set(report.errors) == {"W1", "beta1", "W2", "b2"}
 

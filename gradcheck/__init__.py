@@ -39,7 +39,7 @@ from gradcheck.bisect import find_bad_entries as _find_bad_entries
 from gradcheck.core import Row, as_tuple, check_call, check_tensor, same
 from gradcheck.error import rel_error
 from gradcheck.hints import hint, problem_hint
-from gradcheck.localize import Culprit, check_nodes, is_graph
+from gradcheck.localize import Culprit, check_nodes, is_graph, refused
 from gradcheck.pitfalls import (GradcheckWarning, NotFloat64, RegularizationDominates,
                                 RunningStatistics, TinyGradients, UniformUpstream,
                                 UnseededDropout)
@@ -221,8 +221,11 @@ def _explain_layer_failure(report, values, layer):
 
 
 def check_model(model, X, y, h=1e-5, tol=DEFAULT_TOL, seed=0, directions=3, localize=False):
-    """Check the gradients of model.loss(X, y) for every parameter in model.params.
+    """Check the gradients of model.loss(X, y) for every parameter in its grads.
 
+    X is an array or, for a net with several inputs, a dict of them. A parameter
+    without a gradient must be frozen (in the model's `frozen`, as a graph's);
+    a gradient for a name that is not a trainable parameter is a problem too.
     Parameters are swapped by name (model.params[k] = ...) for float64 copies and
     restored after; config dicts (running statistics, dropout seeds) are restored
     too. With `localize=True` and a graph (nodes, forward, backward, loss_layer,
@@ -233,14 +236,21 @@ def check_model(model, X, y, h=1e-5, tol=DEFAULT_TOL, seed=0, directions=3, loca
     rng = np.random.default_rng(seed)
     report = Report(title, tol)
     originals = dict(model.params)
-    X = pitfalls.float64_copies(title, {"X": X})["X"]
+    X = pitfalls.float64_copies(title, X) if isinstance(X, dict) else \
+        pitfalls.float64_copies(title, {"X": X})["X"]
     configs = _config_dicts(model)
     try:
         with pitfalls.KeptConfigs(title, configs):
             for config in configs:
                 pitfalls.seed_dropout(title, config)
             model.params.update(pitfalls.float64_copies(title, model.params))
-            grads = _check_params(model, X, y, report, rng, h, tol, directions)
+            try:
+                grads = _check_params(model, X, y, report, rng, h, tol, directions)
+            except ValueError as error:
+                if not hasattr(error, "node"):  # not a graph refusing a node's gradients
+                    raise
+                report.problems.append(str(error))
+                report.culprit, grads = refused(error, _batch(X)), None
             if localize and grads is not None and is_graph(model):
                 report.nodes, report.culprit = check_nodes(
                     model, X, y, grads, rng, h, tol, directions)
@@ -260,7 +270,10 @@ def _check_params(model, X, y, report, rng, h, tol, directions):
         finally:
             model.reg = reg
         pitfalls.regularization_dominates(report.title, grads, data_grads)
+    report.problems += _untrained_problems(model, grads)
     for name, value in model.params.items():
+        if name not in grads:
+            continue
         if grads[name].shape != value.shape:
             report.problems.append(
                 f"grads[{name!r}] has shape {grads[name].shape} but the param has {value.shape}")
@@ -276,6 +289,24 @@ def _check_params(model, X, y, report, rng, h, tol, directions):
         report.rows.append(check_tensor(name, loss_at, value, grads[name], rng, h, tol,
                                         directions))
     return grads
+
+
+def _batch(X):
+    """N, the batch size of X (or of the first input of a dict of them)."""
+    first = next(iter(X.values())) if isinstance(X, dict) else X
+    return np.shape(first)[0] if np.ndim(first) else None
+
+
+def _untrained_problems(model, grads):
+    """A gradient for each trainable parameter and none for the frozen ones."""
+    frozen = getattr(model, "frozen", set())
+    problems = [f"grads has no entry for {name!r}, which is not frozen"
+                for name in model.params if name not in grads and name not in frozen]
+    problems += [f"grads[{name!r}] is given but {name!r} is frozen"
+                 for name in grads if name in frozen]
+    problems += [f"grads[{name!r}] is given but the model has no such parameter"
+                 for name in grads if name not in model.params]
+    return problems
 
 
 def _config_dicts(model):

@@ -96,6 +96,10 @@ CASES = {
     "embedding": lambda rng: ((rng.integers(0, 7, size=(3, 4)), rng.standard_normal((7, 5))), {}),
     "temporal_affine": lambda rng: ((rng.standard_normal((3, 4, 5)), rng.standard_normal((5, 6)),
                                      rng.standard_normal(6)), {}),
+    # Targets: probabilities, and logits large enough that some units are nearly saturated.
+    "sigmoid_cross_entropy": lambda rng: ((3 * rng.standard_normal((4, 3)), rng.random((4, 3))),
+                                          {}),
+    "mse": lambda rng: ((rng.standard_normal((3, 2, 4)), rng.standard_normal((3, 2, 4))), {}),
     "temporal_softmax": lambda rng: ((rng.standard_normal((3, 4, 7)),
                                       rng.integers(0, 7, size=(3, 4))),
                                      {"mask": rng.random((3, 4)) > 0.3}),

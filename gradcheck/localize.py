@@ -15,8 +15,11 @@ its consumers' backwards send it (at a fan-out, several), plus, for a
 parameter, reg * W when it is regularized. Each layer may be right and the graph
 still wrong, when it overwrites instead of adding.
 
+Inputs (X, or each of a graph's `inputs`) and frozen parameters (a graph's
+`frozen`) get no gradient from the graph, so they are left out of both checks.
+
 Any object with `nodes` (each with `.name`, `.layer`, `.grad_args`, `.refs()` and
-`.bind(values)`, as nets.graph.Node), `forward(X)`, `backward(dout, caches)`,
+`.bind(values)`, as nets.graph.Node), `forward(X)`, `backward(dout, values, caches)`,
 `loss_layer` and `output` is a graph here.
 """
 from dataclasses import dataclass
@@ -25,7 +28,7 @@ import numpy as np
 
 from gradcheck.core import as_float64, as_tuple, check_call, check_tensor
 from gradcheck.error import relative
-from gradcheck.hints import hint, problem_hint
+from gradcheck.hints import hint, problem_hint, shape_hint
 from layers import short_name
 
 GRAPH_ATTRIBUTES = ("nodes", "forward", "backward", "loss_layer", "output")
@@ -53,13 +56,26 @@ def is_graph(model):
     return all(hasattr(model, name) for name in GRAPH_ATTRIBUTES)
 
 
+def refused(error, batch):
+    """The Culprit when the graph itself refused a node's gradients (nets.graph's
+    GradientError: a wrong count, a None or a wrong shape), with a hint."""
+    if error.arg == "-":
+        return Culprit(error.node, "-", f"backward returns {error.got} gradients: it must "
+                                        f"return {error.expected}, one per INPUT and PARAM")
+    if error.got is None:
+        return Culprit(error.node, error.arg, f"d{error.arg} is None: a backward asked for "
+                                              f"it (needs) must compute it")
+    return Culprit(error.node, error.arg, shape_hint(error.arg, error.got, error.expected, batch))
+
+
 def check_nodes(model, X, y, grads, rng, h, tol, directions):
     """(rows, culprit): a Row per node argument ('node.arg'), and the first thing wrong."""
     values, caches = model.forward(X)
     scores = values[model.output]
     data_loss, dscores = model.loss_layer.loss(scores, y)
-    reached = model.backward(dscores, caches)
+    reached = model.backward(dscores, values, caches)
     rows, culprit = [], None
+    untrained = {*getattr(model, "inputs", ("X",)), *getattr(model, "frozen", ())}
 
     loss_name = short_name(model.loss_layer)
     loss_row = check_tensor(f"{loss_name}.x", lambda s: float(model.loss_layer.loss(s, y)[0]),
@@ -71,17 +87,17 @@ def check_nodes(model, X, y, grads, rng, h, tol, directions):
     for node in reversed(model.nodes):
         if node.name not in reached:
             continue
-        node_rows, node_culprit = _check_node(node, values, reached[node.name], rng, h, tol,
-                                              directions)
+        node_rows, node_culprit = _check_node(node, values, reached[node.name], untrained,
+                                              rng, h, tol, directions)
         rows += node_rows
         culprit = culprit or node_culprit
-    return rows, culprit or _check_flow(model, caches, reached, dscores) or \
+    return rows, culprit or _check_flow(model, caches, reached, dscores, untrained) or \
         _check_regularization(model, reached, grads)
 
 
-def _check_node(node, values, upstream, rng, h, tol, directions):
+def _check_node(node, values, upstream, untrained, rng, h, tol, directions):
     args, refs = node.bind(values), node.refs()
-    names = [a for a in node.grad_args if refs.get(a) not in (None, "X")]
+    names = [a for a in node.grad_args if refs.get(a) is not None and refs[a] not in untrained]
     args64 = {a: as_float64(v) for a, v in args.items()}
     rows, problems = check_call(node.layer, args64, np.asarray(upstream, np.float64), names,
                                 rng, h, tol, directions)
@@ -120,7 +136,7 @@ def _hint_for(arg, row, x, args, alone):
                 x=x if np.shape(x) == row.shape else None, ids=ids, alone=alone)
 
 
-def _check_flow(model, caches, reached, dscores):
+def _check_flow(model, caches, reached, dscores, untrained):
     """The first value (in reverse order) whose gradient is not the sum over its consumers."""
     expected, consumers = {model.output: np.asarray(dscores)}, {model.output: ["the loss"]}
     for node in reversed(model.nodes):
@@ -130,7 +146,7 @@ def _check_flow(model, caches, reached, dscores):
         refs = node.refs()
         for arg, d in zip(node.grad_args, local):
             ref = refs.get(arg)
-            if ref in (None, "X") or d is None:
+            if ref is None or ref in untrained or d is None:
                 continue
             expected[ref] = expected[ref] + d if ref in expected else d
             consumers.setdefault(ref, []).append(f"{node.name}.{arg}")
@@ -153,7 +169,8 @@ def _check_regularization(model, reached, grads):
     decay, reg = getattr(model, "decay", None), getattr(model, "reg", 0.0)
     if decay is None or grads is None:
         return None
-    for name, w in model.params.items():
+    for name in grads:
+        w = model.params[name]
         data = reached.get(name, np.zeros_like(w))
         expected = reg * w if decay.get(name) else np.zeros_like(w)
         extra = grads[name] - data

@@ -31,15 +31,16 @@ def draw(graph, X=None, y=None, input_shape=None):
     values, caches = dry_run(graph, X)
     grads = None if y is None else _backward(graph, values, caches, y)
 
-    order = ["X"] + [node.name for node in graph.nodes]
+    order = [*graph.inputs, *(node.name for node in graph.nodes)]
     fig = Figure(figsize=(6, 0.8 * len(order) + 0.6))
     ax = fig.add_subplot()
     fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=0.96)
     ax.set_xlim(-1, 1)
     ax.set_ylim(-len(order) + 0.5, 0.5)
     ax.axis("off")
-    boxes = {"X": _box(ax, 0, f"X\ninput {values['X'].shape}", "0.9")}
-    for row, node in enumerate(graph.nodes, start=1):
+    boxes = {name: _box(ax, -row, f"{name}\ninput {values[name].shape}", "0.9")
+             for row, name in enumerate(graph.inputs)}
+    for row, node in enumerate(graph.nodes, start=len(graph.inputs)):
         boxes[node.name] = _box(ax, -row, _label(graph, node, values, grads), "lavender")
 
     readers = Counter(ref for node in graph.nodes for ref in _value_refs(graph, node))
@@ -56,11 +57,11 @@ def draw(graph, X=None, y=None, input_shape=None):
 
 def _backward(graph, values, caches, y):
     _, dscores = graph.loss_layer.loss(values[graph.output], y)
-    return graph.backward(dscores, caches)
+    return graph.backward(dscores, values, caches)
 
 
 def _value_refs(graph, node):
-    """The graph values (X or node outputs, not parameters) a node reads."""
+    """The graph values (inputs or node outputs, not parameters) a node reads."""
     return [ref for ref in node.refs().values() if ref not in graph.params]
 
 

@@ -15,16 +15,21 @@ import numpy as np
 
 def dry_run(graph, X):
     """graph.forward(X), on copies of the config dicts; returns (values, caches)."""
-    X = X if graph.dtype is None else X.astype(graph.dtype, copy=False)
-    values, caches = {"X": X, **graph.params}, {}
+    values, caches = {**graph.input_values(X), **graph.params}, {}
     for node in graph.nodes:
         args = {a: copy.deepcopy(v) if isinstance(v, dict) else v
                 for a, v in node.bind(values).items()}
         try:
             values[node.name], caches[node.name] = node.layer.forward(**args)
         except ValueError as error:  # say which node, as shapes are inferred while building
-            raise ValueError(f"graph: {node.name} in a dry run on X {X.shape}: {error}") from error
+            raise ValueError(f"graph: {node.name} in a dry run on {_shapes(X)}: {error}") from error
     return values, caches
+
+
+def _shapes(X):
+    """'X (2, 3)', or each input's shape when X is a dict of inputs."""
+    given = X if isinstance(X, dict) else {"X": X}
+    return ", ".join(f"{name} {np.shape(x)}" for name, x in given.items())
 
 
 def zeros_input(graph, input_shape=None):

@@ -1,7 +1,8 @@
 """summary(): what each node of a graph computes, holds and costs, from one dry run.
 
 One row per node: its name, its layer, the values it reads, the exact shape of
-its output for the given input batch, the parameters it owns, and the bytes its
+its output for the given input batch, the parameters it owns (and how many of
+those are frozen: used, saved and loaded, but not trained), and the bytes its
 cache keeps alive until backward (the memory of training). Cache bytes count
 each array once, at the first node that keeps it, and leave out the parameters
 and X, which exist whether or not anyone trains; a view counts as the array it
@@ -23,14 +24,18 @@ class Row:
     shape: tuple
     params: int
     cache_bytes: int
+    frozen: int = 0
 
 
 @dataclass
 class Summary:
-    """The table: `rows`, `total_params`, `total_cache_bytes`; print it to read it."""
+    """The table: `rows`, `total_params` (`total_frozen` of them frozen),
+    `total_cache_bytes`; print it to read it. `input_shape` is X's batch shape, or
+    {input name: shape} for a net with several inputs."""
     input_shape: tuple
     rows: list = field(default_factory=list)
     total_params: int = 0
+    total_frozen: int = 0
 
     @property
     def total_cache_bytes(self):
@@ -38,14 +43,19 @@ class Summary:
 
     def __str__(self):
         header = ("node", "layer", "inputs", "output shape", "params", "cache")
-        cells = [header] + [(r.node, r.layer, r.inputs, str(r.shape), f"{r.params:,}",
-                             _readable(r.cache_bytes)) for r in self.rows]
+        cells = [header] + [(r.node, r.layer, r.inputs, str(r.shape),
+                             _count(r.params, r.frozen), _readable(r.cache_bytes))
+                            for r in self.rows]
         widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
         lines = ["  ".join(c.rjust(w) if i >= 4 else c.ljust(w)
                            for i, (c, w) in enumerate(zip(row, widths))) for row in cells]
         rule = "-" * len(lines[0])
-        return "\n".join([f"input X {self.input_shape}", lines[0], rule, *lines[1:], rule,
-                          f"total params {self.total_params:,}, cache "
+        if isinstance(self.input_shape, dict):
+            inputs = "inputs " + ", ".join(f"{k} {v}" for k, v in self.input_shape.items())
+        else:
+            inputs = f"input X {self.input_shape}"
+        return "\n".join([inputs, lines[0], rule, *lines[1:], rule,
+                          f"total params {_count(self.total_params, self.total_frozen)}, cache "
                           f"{_readable(self.total_cache_bytes)} ({self.total_cache_bytes:,} bytes)"])
 
     __repr__ = __str__  # so that `net.summary()` in a notebook shows the table
@@ -60,9 +70,12 @@ def summarize(graph, input_shape=None, X=None):
     """
     X = zeros_input(graph, input_shape) if X is None else X
     values, caches = dry_run(graph, X)
-    table = Summary(X.shape, total_params=sum(w.size for w in graph.params.values()))
-    # Arrays that cost nothing extra: the parameters and X, then those already counted.
-    counted = {id(_owner(a)) for a in [X, *graph.params.values()]}
+    shape = {k: v.shape for k, v in X.items()} if isinstance(X, dict) else X.shape
+    table = Summary(shape, total_params=sum(w.size for w in graph.params.values()),
+                    total_frozen=sum(graph.params[p].size for p in graph.frozen))
+    # Arrays that cost nothing extra: the parameters and inputs, then those already counted.
+    inputs = [values[name] for name in graph.inputs]
+    counted = {id(_owner(a)) for a in [*inputs, *graph.params.values()]}
     owned = set()
     for node in graph.nodes:
         refs = node.refs()
@@ -73,8 +86,14 @@ def summarize(graph, input_shape=None, X=None):
             node=node.name, layer=short_name(node.layer),
             inputs=", ".join(refs.values()), shape=values[node.name].shape,
             params=sum(graph.params[p].size for p in new_params),
+            frozen=sum(graph.params[p].size for p in new_params if p in graph.frozen),
             cache_bytes=_new_bytes(caches[node.name], counted)))
     return table
+
+
+def _count(params, frozen):
+    """'1,234', or '1,234 (1,000 frozen)'."""
+    return f"{params:,}" + (f" ({frozen:,} frozen)" if frozen else "")
 
 
 def _owner(array):

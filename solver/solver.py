@@ -2,7 +2,8 @@
 
 Model interface: `model.params` (dict name -> ndarray), `model.reg`, and
 `model.loss(X, y=None)`, which returns class scores when y is None and
-`(loss, grads)` with `grads` keyed like `params` when labels are given.
+`(loss, grads)` when labels are given, with `grads` keyed by the params to train
+(all of them, or fewer when some are frozen).
 
     solver = Solver(model, data, update_rule="sgd_momentum",
                     optim_config={"learning_rate": 1e-2}, lr_decay=0.95,
@@ -19,7 +20,7 @@ params and in checkpoints, so test-mode accuracy survives a resume.
 X_train and y_train, so y may be (N,) labels or (N, T) token sequences.
 
 One iteration: a minibatch, `model.loss`, optional gradient clipping, then the
-update rule once per parameter, each with its own copy of `optim_config`.
+update rule once per parameter in grads, each with its own copy of `optim_config`.
 One epoch is num_train // batch_size iterations. Before training and after
 every epoch the Solver measures train and val accuracy, keeps the parameters
 with the best val accuracy (put back into `model.params` by name when training
@@ -225,7 +226,7 @@ class Solver:
     def _step(self, X_batch, y_batch):
         """One update of every parameter from the gradients on one minibatch."""
         loss, grads = self.model.loss(X_batch, y_batch)
-        if grads.keys() != self.model.params.keys():
+        if not grads.keys() <= self.model.params.keys():
             fail(f"model.loss returned gradients for {sorted(grads)} but model.params "
                  f"holds {sorted(self.model.params)}")
         norm = global_norm(grads)
@@ -236,12 +237,12 @@ class Solver:
             grads = {p: g * (self.clip_norm / norm) for p, g in grads.items()}
         learning_rate = self.learning_rate_at(self.iteration)
         new_params, new_configs = {}, {}
-        for p, w in self.model.params.items():
+        for p, dw in grads.items():  # only these train: a frozen param has no gradient
             # A copy of the config, so an interrupt half-way through leaves the old state whole.
-            config = dict(self.optim_configs[p])
+            config = dict(self.optim_configs.get(p, self.optim_config))
             if learning_rate is not None:
                 config["learning_rate"] = learning_rate
-            new_params[p], new_configs[p] = self.rule(w, grads[p], config)
+            new_params[p], new_configs[p] = self.rule(self.model.params[p], dw, config)
         self.model.params.update(new_params)
         self.optim_configs = new_configs
         self.loss_history.append(float(loss))

@@ -16,6 +16,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 HISTORY_KEYS = ("loss_history", "train_acc_history", "val_acc_history")
+SEPARATOR = "tab:cyan"  # between the filters of plot_filters
 
 
 def history_of(source):
@@ -108,13 +109,13 @@ def draw_accuracy(ax, history):
     ax.legend()
 
 
-def filter_grid(W, padding=1, image_shape=None):
+def filter_grid(W, padding=1, image_shape=None, gap=0.0):
     """First-layer filters tiled into one image, each filter scaled to [0, 1] on its own.
 
     W has shape (F, C, HH, WW) with C = 3 (RGB) or 1 (gray); a fully connected
     weight matrix (D, M) becomes M filters of image_shape = (C, H, W), D = C*H*W.
     Returns (rows*HH + gaps, cols*WW + gaps, 3) for RGB, without the last axis for
-    gray; the gaps of `padding` pixels are black.
+    gray; the gaps of `padding` pixels and empty slots hold `gap` (black by default).
     """
     W = np.asarray(W, dtype=np.float64)
     if W.ndim == 2 and image_shape is not None:
@@ -129,21 +130,31 @@ def filter_grid(W, padding=1, image_shape=None):
     scaled = np.where(high > low, (W - low) / np.where(high > low, high - low, 1), 0.5)
     cols = math.ceil(math.sqrt(F))
     rows = math.ceil(F / cols)
-    grid = np.zeros((rows * (HH + padding) - padding, cols * (WW + padding) - padding, C))
+    grid = np.full((rows * (HH + padding) - padding, cols * (WW + padding) - padding, C), gap)
     for f in range(F):
         top, left = (f // cols) * (HH + padding), (f % cols) * (WW + padding)
         grid[top:top + HH, left:left + WW] = scaled[f].transpose(1, 2, 0)
     return grid[:, :, 0] if C == 1 else grid
 
 
-def plot_filters(W, padding=1, image_shape=None):
-    """The filter grid of `filter_grid` as a Figure."""
-    grid = filter_grid(W, padding, image_shape)
+def plot_filters(W, padding=1, image_shape=None, title=None):
+    """The filter grid of `filter_grid` as a Figure. Black and white are each filter's
+    most negative and most positive weights, so the gaps between filters are drawn in
+    SEPARATOR, a colour that is no weight."""
+    grid = filter_grid(W, padding, image_shape, gap=np.nan)
+    rgb = grid if grid.ndim == 3 else np.repeat(grid[:, :, None], 3, axis=2)
+    # Transparent gaps show the axes' background.
+    rgba = np.dstack([np.nan_to_num(rgb, nan=0.0), ~np.isnan(rgb[:, :, :1])])
     fig = Figure(figsize=(6, 6 * grid.shape[0] / grid.shape[1]), layout="constrained")
     ax = fig.add_subplot()
-    ax.imshow(grid, cmap="gray" if grid.ndim == 2 else None, vmin=0, vmax=1,
-              interpolation="nearest")
-    ax.axis("off")
+    ax.imshow(rgba, interpolation="nearest")
+    ax.set_facecolor(SEPARATOR)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    if title:
+        ax.set_title(title)
     return fig
 
 

@@ -54,10 +54,10 @@ def plot_accuracy(history):
 
 
 def plot_history(history, window=None):
-    """Loss above, accuracies below: the usual picture of one training run."""
+    """Loss beside accuracies: the usual picture of one training run, slide-shaped."""
     history = history_of(history)
-    fig = Figure(figsize=(7, 7), layout="constrained")
-    loss_ax, accuracy_ax = fig.subplots(2, 1)
+    fig = Figure(figsize=(10, 3.8), layout="constrained")
+    loss_ax, accuracy_ax = fig.subplots(1, 2)
     draw_loss(loss_ax, history["loss_history"], window)
     draw_accuracy(accuracy_ax, history)
     return fig
@@ -65,10 +65,11 @@ def plot_history(history, window=None):
 
 def plot_comparison(histories, window=None):
     """Several runs on one figure, e.g. {'sgd': solver1, 'adam': solver2}: smoothed
-    training loss, train accuracy and val accuracy, one line per run in each."""
+    training loss, train accuracy and val accuracy side by side, one line per run in
+    each, one legend for all three."""
     runs = {name: history_of(history) for name, history in histories.items()}
-    fig = Figure(figsize=(7, 10), layout="constrained")
-    loss_ax, train_ax, val_ax = fig.subplots(3, 1)
+    fig = Figure(figsize=(10, 3.6), layout="constrained")
+    loss_ax, train_ax, val_ax = fig.subplots(1, 3)
     for name, history in runs.items():
         loss = history["loss_history"]
         w = max(1, min(window or default_window(len(loss)), len(loss)))
@@ -79,10 +80,12 @@ def plot_comparison(histories, window=None):
     for ax, title in ((loss_ax, "Training loss (moving average)"),
                       (train_ax, "Training accuracy"), (val_ax, "Validation accuracy")):
         ax.set_title(title)
-        ax.legend()
     loss_ax.set_xlabel("Iteration")
-    train_ax.set_xlabel("Epoch")
-    val_ax.set_xlabel("Epoch")
+    loss_ax.set_ylabel("Loss")
+    for ax in (train_ax, val_ax):
+        ax.set_xlabel("Epoch")
+        ax.set_ylabel("Accuracy (fraction correct)")
+    fig.legend(*loss_ax.get_legend_handles_labels(), loc="outside right upper")
     return fig
 
 
@@ -105,7 +108,7 @@ def draw_accuracy(ax, history):
     ax.plot(history["val_acc_history"], "-o", label="val")
     ax.set_title("Classification accuracy")
     ax.set_xlabel("Epoch")
-    ax.set_ylabel("Accuracy")
+    ax.set_ylabel("Accuracy (fraction correct)")
     ax.legend()
 
 

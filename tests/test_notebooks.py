@@ -17,7 +17,9 @@ The exercise markers are those of chainrule.assignment (see README, For teachers
 code cell holding `# BEGIN SOLUTION` ... `# END SOLUTION` is followed by a check cell
 calling gradcheck.exercise.verdict, and a markdown cell starting `**Inline question`
 is followed by one starting `**Answer:**`. The student version (blank_notebook) must
-run top to bottom, every check cell printing "not done yet".
+run top to bottom, every check cell printing "not done yet". It runs whole, not only
+up to its last check cell, so that a later cell still calling a blanked function is
+caught; that doubles the notebooks' share of the suite's time (see benchmarks/README.md).
 """
 import json
 import os

@@ -52,6 +52,7 @@ def walk(model, X, y, clock):
             node.name, "forward", lambda: node.layer.forward(**args))
     loss, dscores = clock("softmax loss", "forward", lambda: model.loss_layer.loss(
         values[model.output], y))
+    del values  # as Graph.loss drops them: backward reads only the caches
     grads = {model.output: dscores}
     for node in reversed(model.nodes):
         if node.name not in grads:
@@ -69,7 +70,7 @@ def walk(model, X, y, clock):
                 ref = refs[arg]
                 grads[ref] = model._fan_in(grads[ref], d) if ref in grads else d
     grads = {name: grads[name] for name in model.params}
-    del values, caches  # Graph.loss has returned by the time the update runs
+    del caches  # Graph.loss has returned by the time the update runs
 
     def update():
         for name in model.params:

@@ -12,10 +12,11 @@ PARAMS = ()
 
 def forward(x):
     check_array("relu", "x", x)
-    return np.maximum(x, 0), x
+    # The cache is the mask x > 0 (one byte per entry), all that backward reads.
+    return np.maximum(x, 0), x > 0
 
 
 def backward(dout, cache):
-    x = cache
+    positive = cache
     # Multiplying by the boolean mask is ~13x faster than np.where here.
-    return dout * (x > 0)
+    return dout * positive

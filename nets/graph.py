@@ -66,6 +66,7 @@ class Graph:
         self._set_mode("test" if y is None else "train")
         values, caches = self.forward(X)
         scores = values[self.output]
+        del values  # backward reads only the caches: the other outputs can go now
         if y is None:
             return scores
         data_loss, dscores = self.loss_layer.loss(scores, y)

@@ -22,7 +22,8 @@ def forward(x, w, b):
         fail("affine", f"x has {D} features per row (shape {x.shape}) but w expects "
                        f"{w.shape[0]} (w shape {w.shape})")
     check_shape("affine", "b", b, (w.shape[1],))
-    out = x.reshape(x.shape[0], D) @ w + b
+    out = x.reshape(x.shape[0], D) @ w
+    out += b
     return out, (x, w)
 
 

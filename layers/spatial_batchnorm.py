@@ -30,6 +30,9 @@ from layers._checks import check_array, check_shape
 INPUTS = ("x",)
 PARAMS = ("gamma", "beta")
 
+AXES = (0, 2, 3)
+
+
 def _per_channel(v):
     """A (C,) vector shaped (C, 1, 1), to broadcast along the channels of (N, C, H, W)."""
     return v.reshape(-1, 1, 1)
@@ -43,11 +46,6 @@ def _check(x, gamma, beta):
         check_shape("spatial_batchnorm", name, param, (C,))
 
 
-def _channel_sum(a):
-    """sum over n, y, z of a, per channel (einsum beats a.sum(axis=(0, 2, 3)) here)."""
-    return np.einsum("nchw->c", a)
-
-
 def _channel_dot(a, b):
     """sum over n, y, z of a * b, per channel, without an (N, C, H, W) temporary."""
     return np.einsum("nchw,nchw->c", a, b)
@@ -58,10 +56,9 @@ def forward(x, gamma, beta, bn_param):
     mode, eps, momentum, running_mean, running_var = bn_settings(
         "spatial_batchnorm", bn_param, x.shape[1], x.dtype)
     if mode == "train":
-        M = x.size // x.shape[1]
-        mean = _channel_sum(x) / M
+        mean = x.mean(axis=AXES)
         centered = x - _per_channel(mean)
-        var = _channel_dot(centered, centered) / M  # biased: divides by M
+        var = _channel_dot(centered, centered) / (x.size // x.shape[1])  # biased: divides by M
         update_running(bn_param, momentum, mean, var)
     else:
         mean, var = running_mean.astype(x.dtype), running_var.astype(x.dtype)
@@ -76,7 +73,7 @@ def forward(x, gamma, beta, bn_param):
 
 def backward(dout, cache):
     centered, gamma, inv_std, mode = cache
-    dbeta = _channel_sum(dout)
+    dbeta = dout.sum(axis=AXES)
     dgamma = _channel_dot(dout, centered) * inv_std
     scale = gamma * inv_std
     if mode == "test":

@@ -5,13 +5,13 @@
 The step is the shared ruler's `train_convnet` case (bench_vs_torch.py): cs231n's
 ThreeLayerConvNet (32 7x7 filters, 2x2 pool, 100 hidden, 10 classes), loss and
 gradients for a (batch, 3, 32, 32) batch, then one sgd update of every parameter.
-The graph is walked here exactly as Graph.forward / Graph.loss / Graph.backward walk
-it, with a clock around each node's forward and backward, so the rows add up to the
-step (the "total" row is a separate, unwrapped timing of model.loss + sgd).
+The real Graph.loss runs with a clock around each node's forward and backward (the
+layers swapped for clocked stand-ins), so the rows add up to the step (the "total" row is a separate, unwrapped timing of model.loss + sgd).
 
 Times are medians over --repeats steps (one process, back to back, after a warm-up
 step); --best reports minima instead, which say more on a busy machine, and
---blas-threads 1 keeps OpenBLAS from stalling on a core another process holds. Memory comes from a separate traced step (tracemalloc counts numpy's buffers,
+--blas-threads 1 keeps OpenBLAS from stalling on a core another process holds.
+Memory comes from a separate traced step (tracemalloc counts numpy's buffers,
 deterministically): "held after" is what is alive once the node ran (inputs, outputs,
 caches, gradients so far), "peak in" the highest point reached inside the node.
 """
@@ -38,39 +38,41 @@ def build(dtype, batch):
     return model, X, y
 
 
+class _Clocked:
+    """A stand-in for a layer (or the loss layer) that runs the real one inside clock()."""
+
+    def __init__(self, row, layer, clock):
+        self.row, self.layer, self.clock = row, layer, clock
+        self.__name__ = getattr(layer, "__name__", row)
+        self.INPUTS, self.PARAMS = getattr(layer, "INPUTS", ()), getattr(layer, "PARAMS", ())
+
+    def forward(self, *args, **kwargs):
+        return self.clock(self.row, "forward", lambda: self.layer.forward(*args, **kwargs))
+
+    def backward(self, *args, **kwargs):
+        return self.clock(self.row, "backward", lambda: self.layer.backward(*args, **kwargs))
+
+    def loss(self, *args):
+        return self.clock(self.row, "forward", lambda: self.layer.loss(*args))
+
+
 def walk(model, X, y, clock):
     """One step, calling clock(row, phase, run) around every piece of work.
 
-    Mirrors Graph.loss (train mode, reg 0), Graph.forward and Graph.backward.
+    The real Graph.loss runs, with each node's layer (and the loss layer) swapped for
+    a clocked stand-in, so what is timed is exactly what training runs.
     """
-    model._set_mode("train")
-    values = {"X": X.astype(model.dtype, copy=False), **model.params}
-    caches = {}
-    for node in model.nodes:
-        args = {a: values[r] if isinstance(r, str) else r for a, r in node.args.items()}
-        values[node.name], caches[node.name] = clock(
-            node.name, "forward", lambda: node.layer.forward(**args))
-    loss, dscores = clock("softmax loss", "forward", lambda: model.loss_layer.loss(
-        values[model.output], y))
-    del values  # as Graph.loss drops them: backward reads only the caches
-    grads = {model.output: dscores}
-    for node in reversed(model.nodes):
-        if node.name not in grads:
-            continue
-        refs = node.refs()
-        needs = tuple(a for a in node.grad_args if refs.get(a) in model._differentiable)
-        if not needs:
-            continue
-        extra = {"needs": needs} if node.takes_needs and needs != node.grad_args else {}
-        local = clock(node.name, "backward", lambda: node.layer.backward(
-            grads[node.name], caches[node.name], **extra))
-        local = local if isinstance(local, tuple) else (local,)
-        for arg, d in zip(node.grad_args, local):
-            if arg in needs:
-                ref = refs[arg]
-                grads[ref] = model._fan_in(grads[ref], d) if ref in grads else d
-    grads = {name: grads[name] for name in model.params}
-    del caches  # Graph.loss has returned by the time the update runs
+    layers = [node.layer for node in model.nodes]
+    loss_layer = model.loss_layer
+    try:
+        for node in model.nodes:
+            node.layer = _Clocked(node.name, node.layer, clock)
+        model.loss_layer = _Clocked("softmax loss", loss_layer, clock)
+        loss, grads = model.loss(X, y)
+    finally:
+        for node, layer in zip(model.nodes, layers):
+            node.layer = layer
+        model.loss_layer = loss_layer
 
     def update():
         for name in model.params:

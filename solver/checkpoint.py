@@ -27,6 +27,7 @@ import zlib
 import numpy as np
 from numpy.lib import format as npy
 
+from solver.batches import iterations_per_epoch
 from solver.checks import fail as _fail
 
 FORMAT = "chainrule.solver checkpoint"
@@ -151,8 +152,8 @@ def read(solver, json_path):
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise Damaged(f"the .json does not read ({error})") from None
     _check_state(state)
+    _check_position(state)
     _check_same_run(solver, state, json_path)
-    _check_position(solver, state)
     npz_path = os.path.join(os.path.dirname(json_path), state["arrays"])
     arrays = _read_npz(npz_path, state["array_headers"])
     _check_arrays(solver, state, arrays)
@@ -200,6 +201,10 @@ def _check_state(state):
     missing = sorted(set(_SETTING_NAMES) - set(state["settings"]))
     if missing:
         raise Damaged(f"its settings lack {', '.join(missing)}")
+    for name in ("num_train", "batch_size", "num_epochs"):
+        value = state["settings"][name]
+        if not isinstance(value, int) or isinstance(value, bool) or value < (name != "num_epochs"):
+            raise Damaged(f"its setting {name!r} is {value!r}")
     if os.path.basename(state["arrays"]) != state["arrays"]:
         raise Damaged(f"its arrays file {state['arrays']!r} is not beside it")
 
@@ -235,10 +240,12 @@ def _check_same_run(solver, state, json_path):
               f"'cosine' learning rates are spread over its num_epochs, {saved['num_epochs']}")
 
 
-def _check_position(solver, state):
-    """Epoch, iteration, histories and best accuracy that a run can reach."""
-    epoch, iteration, per_epoch = state["epoch"], state["iteration"], solver.iterations_per_epoch
-    if not (0 <= epoch <= state["settings"]["num_epochs"]
+def _check_position(state):
+    """Epoch, iteration, histories and best accuracy that the checkpoint's run can reach."""
+    settings = state["settings"]
+    epoch, iteration = state["epoch"], state["iteration"]
+    per_epoch = iterations_per_epoch(settings["num_train"], settings["batch_size"])
+    if not (0 <= epoch <= settings["num_epochs"]
             and epoch * per_epoch <= iteration <= (epoch + 1) * per_epoch):
         raise Damaged(f"its position, epoch {epoch} and iteration {iteration}, is impossible "
                       f"for a run of {state['settings']['num_epochs']} epochs of {per_epoch} "
@@ -247,7 +254,7 @@ def _check_position(solver, state):
         raise Damaged(f"its loss_history has {len(state['loss_history'])} entries for "
                       f"{iteration} iterations")
     accuracies = state["train_acc_history"], state["val_acc_history"]
-    evaluations = epoch + (not state["evaluation_due"]) if solver.metric else 0
+    evaluations = epoch + (not state["evaluation_due"]) if settings["metric"] else 0
     if any(len(h) != evaluations for h in accuracies):
         raise Damaged(f"its accuracy histories have {len(accuracies[0])} and "
                       f"{len(accuracies[1])} entries, but {evaluations} were taken")

@@ -25,11 +25,14 @@ def integer(name, value, minimum, allow_none=False):
     return int(value)
 
 
-def real(name, value, minimum, allow_minimum=True, allow_none=False):
+def real(name, value, minimum=None, allow_minimum=True, allow_none=False):
     """value as a finite float >= minimum (> minimum when not allow_minimum)."""
     if value is None and allow_none:
         return None
-    bound = f"{'None or ' if allow_none else ''}{'>=' if allow_minimum else '>'} {minimum:g}"
+    if minimum is None:
+        minimum, bound = -math.inf, "a number"
+    else:
+        bound = f"{'None or ' if allow_none else ''}{'>=' if allow_minimum else '>'} {minimum:g}"
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         fail(f"{name} must be {bound} (a number), got {value!r}", TypeError)
     if not math.isfinite(value) or value < minimum or (value == minimum and not allow_minimum):
@@ -74,11 +77,11 @@ def optim_config(config, rule_name, known):
     if unknown:
         fail(f"optim_config has unknown key {unknown[0]!r} for update_rule {rule_name!r} "
              f"(known: {', '.join(sorted(known))})")
-    for key, value in config.items():
-        if known is not None and not isinstance(value, np.ndarray):
-            real(f"optim_config[{key!r}]", value, -math.inf)
     if "learning_rate" in config:
         real("optim_config['learning_rate']", config["learning_rate"], 0.0)
+    for key, value in config.items():
+        if known is not None and not isinstance(value, np.ndarray):
+            real(f"optim_config[{key!r}]", value)
 
 
 def model_reg(model):

@@ -116,7 +116,7 @@ def _truncate(path):
 
 def _flip_a_bit_in_the_data(path):
     raw = bytearray(path.read_bytes())
-    raw[raw.index(b"params/W1.npy") + 200] ^= 0x10  # inside W1's compressed-less data
+    raw[raw.index(b"params/W1.npy") + 200] ^= 0x10  # inside W1's data (np.savez stores it uncompressed)
     path.write_bytes(bytes(raw))
 
 

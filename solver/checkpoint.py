@@ -9,11 +9,19 @@ and, mid-epoch, `epoch_order`; it loads with np.load(path, allow_pickle=False). 
 optimizer's scalars (learning_rate, t, ...), the Solver generator's
 bit_generator.state and the settings that fix the batches. Each file is written to
 a temporary file and renamed into place, so a crash never leaves a half-written
-checkpoint.
+checkpoint. The .json also lists each array's shape and dtype: a resume reads the
+.npz headers first and refuses a damaged file before it allocates anything.
+
+A resume checks a checkpoint before using it: fields of the right types, a position
+its run can reach, arrays as listed, finite and fitting the model. A damaged one
+(Damaged) is skipped for the previous one in the folder, and named; one of another
+run (different settings) is refused.
 
     write(solver, tag)               -> the .json path, or None when checkpoints are off
-    find(resume, checkpoint_name)    -> the .json of a path, or the latest in a folder
-    load(solver, json_path)          puts the checkpoint's state into the solver
+    resume(solver, where)            puts the checkpoint at `where` (or the latest good
+                                     one in the folder) into the solver
+    read(solver, json_path)          -> (state, arrays), checked
+    lock(solver) / unlock(path)      one writer per checkpoint folder and name
     Position                         what only resuming needs to know of the loop
 """
 import json
@@ -157,6 +165,10 @@ def read(solver, json_path):
     npz_path = os.path.join(os.path.dirname(json_path), state["arrays"])
     arrays = _read_npz(npz_path, state["array_headers"])
     _check_arrays(solver, state, arrays)
+    try:
+        state["rng"] = _generator_from_state(state["rng_state"])
+    except (KeyError, TypeError, ValueError) as error:
+        raise Damaged(f"its rng_state does not make a generator ({error})") from None
     return state, arrays
 
 
@@ -174,7 +186,7 @@ def _put(solver, state, arrays):
         solver.optim_configs[p][name] = value
     for name in HISTORY:
         setattr(solver, name, state[name])
-    solver._rng = _generator_from_state(state["rng_state"])
+    solver._rng = state["rng"]
     solver._position = Position(solver._rng, arrays.get("epoch_order"), state["evaluation_due"])
 
 

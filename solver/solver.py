@@ -50,21 +50,34 @@ Keyword-only extras beyond cs231n:
     progress        a tqdm bar with loss and accuracies: None (default) shows it when
                     verbose and stdout is a terminal, True always when verbose, False
                     never. With the bar on, the per-iteration lines are left out.
-    checkpoint_dir  with checkpoint_name (default 'checkpoint'): write a checkpoint
-                    after every epoch (see below). Either one turns checkpoints on.
-    resume          a checkpoint (.json or .npz path) or a folder (its latest
+    checkpoint_dir  with checkpoint_name (default 'checkpoint', a plain file name, no
+                    folders): write a checkpoint after every epoch (see below). Either
+                    one turns checkpoints on.
+    resume          a checkpoint (.json or .npz path) or a folder (its latest good
                     checkpoint) to continue from, exactly: same batches, same updates.
-                    The number of training rows, batch_size, sampling and update_rule
-                    must match the checkpoint's; num_epochs may grow.
+                    Every setting that shapes the run (training rows, batch_size,
+                    sampling, update_rule, optim_config, lr_decay, the schedule,
+                    clip_norm, metric, the accuracy subsample sizes) must match the
+                    checkpoint's, or it is refused by name; num_epochs may grow (not
+                    shrink below the epochs done, nor change under 'cosine').
 
 Checkpoints (solver/checkpoint.py) are an .npz of arrays and a .json of the rest,
-never pickles, each written atomically.
+never pickles, each written atomically. While train() runs, a lock file
+<checkpoint_name>.lock in checkpoint_dir keeps a second Solver from writing the
+same checkpoints.
 
 When things go wrong:
-- A NaN or Inf loss, gradient or parameter raises TrainingDiverged (a
-  ValueError) naming the iteration or epoch. The histories keep every good value,
-  model.params get the best parameters so far, and no checkpoint is written after
-  the divergence, so the last one on disk is good.
+- A NaN or Inf loss, gradient or updated parameter, or a loss layer refusing NaN
+  or Inf scores after an update, raises TrainingDiverged (a ValueError) naming the
+  iteration. The histories keep every good value, model.params get the best
+  parameters so far, and no checkpoint is written after the divergence, so the
+  last one on disk is good.
+- Resuming from a folder whose latest checkpoint is damaged (a truncated or
+  altered file, one of its pair missing, an impossible position) names the
+  problem and resumes from the latest good one.
+- Arguments that would train silently wrong (a negative learning rate, an
+  optim_config key the rule does not know, labels outside the model's scores or
+  shaped unlike its predictions) raise a ValueError or TypeError naming them.
 - Ctrl-C (KeyboardInterrupt) during train() writes a checkpoint of the current
   position (when checkpoints are on), puts the best parameters into
   model.params, and re-raises, so a loop over several Solvers stops as well.

@@ -116,7 +116,8 @@ def _truncate(path):
 
 def _flip_a_bit_in_the_data(path):
     raw = bytearray(path.read_bytes())
-    raw[raw.index(b"params/W1.npy") + 200] ^= 0x10  # inside W1's data (np.savez stores it uncompressed)
+    # np.savez stores W1 uncompressed: 200 bytes after its name is inside its data.
+    raw[raw.index(b"params/W1.npy") + 200] ^= 0x10
     path.write_bytes(bytes(raw))
 
 
@@ -143,8 +144,8 @@ def test_a_damaged_latest_checkpoint_is_named_and_the_previous_one_resumed(
     resumed = solver(checkpoint_dir=str(tmp_path), num_epochs=2, resume=str(tmp_path),
                      verbose=True)
     out = capsys.readouterr().out
-    assert resumed.epoch == 1 and resumed.checkpoint_path == str(tmp_path /
-                                                                  "checkpoint_epoch_1.json")
+    assert resumed.epoch == 1
+    assert resumed.checkpoint_path == str(tmp_path / "checkpoint_epoch_1.json")
     assert len(re.findall(
         rf"Skipped a damaged checkpoint: checkpoint_epoch_2.json: {problem}", out)) == 1, out
     assert f"Resumed from {tmp_path / 'checkpoint_epoch_1.json'} at epoch 1" in out

@@ -349,9 +349,9 @@ class Solver:
             scores = self.model.loss(X[i:i + batch_size])
             predictions.append(np.argmax(scores, axis=-1))
         predictions = np.concatenate(predictions)
-        checks.labels(name, y, predictions.shape, scores.shape[-1])
-        if all_labels is not y:  # the rows left out of the subsample are labels too
-            checks.labels(name, all_labels, all_labels.shape, scores.shape[-1])
+        # All of y, also the rows left out of a subsample: they are labels too.
+        checks.labels(name, all_labels, (len(all_labels),) + predictions.shape[1:],
+                      scores.shape[-1])
         return float(np.mean(predictions == y))
 
     def _restore_best_params(self):

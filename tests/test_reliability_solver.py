@@ -248,6 +248,8 @@ def test_a_negative_or_nan_reg_is_refused(reg):
      r"pass y_val.ravel\(\)"),
     ({"y_val": np.where(np.arange(30) == 7, 3, blobs()["y_val"])},
      r"y_val holds labels from 0 to 3, but the model gives 3 scores"),
+    ({"y_train": blobs()["y_train"][:, None]},
+     r"y_train has shape \(60, 1\) but the model's predictions have shape \(60,\)"),
     # Row 59 is not in the train-accuracy subsample of 50, and still refused.
     ({"y_train": np.where(np.arange(60) == 59, -1, blobs()["y_train"])},
      r"y_train holds labels from -1 to 2"),

@@ -25,18 +25,16 @@ def integer(name, value, minimum, allow_none=False):
     return int(value)
 
 
-def real(name, value, minimum=None, allow_minimum=True, allow_none=False):
-    """value as a finite float >= minimum (> minimum when not allow_minimum)."""
+def real(name, value, minimum=-math.inf, above=False, allow_none=False):
+    """value as a finite float >= minimum (> minimum when `above`)."""
     if value is None and allow_none:
         return None
-    if minimum is None:
-        minimum, bound = -math.inf, "a number"
-    else:
-        bound = f"{'None or ' if allow_none else ''}{'>=' if allow_minimum else '>'} {minimum:g}"
+    bound = "" if minimum == -math.inf else f" {'>' if above else '>='} {minimum:g}"
+    wanted = f"{'None or ' if allow_none else ''}a finite number{bound}"
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        fail(f"{name} must be {bound} (a number), got {value!r}", TypeError)
-    if not math.isfinite(value) or value < minimum or (value == minimum and not allow_minimum):
-        fail(f"{name} must be {bound} (a finite number), got {value!r}")
+        fail(f"{name} must be {wanted}, got {value!r}", TypeError)
+    if not math.isfinite(value) or value < minimum or (above and value == minimum):
+        fail(f"{name} must be {wanted}, got {value!r}")
     return float(value)
 
 

@@ -152,11 +152,11 @@ class Solver:
             fail(f"sampling is {self.sampling!r} but expected 'epoch' or 'replacement'")
         if self.lr_schedule not in SCHEDULES:
             fail(f"lr_schedule is {self.lr_schedule!r} but expected None, 'step' or 'cosine'")
-        self.lr_decay = checks.real("lr_decay", self.lr_decay, 0.0, allow_minimum=False)
+        self.lr_decay = checks.real("lr_decay", self.lr_decay, 0.0, above=True)
         self.warmup_epochs = checks.real("warmup_epochs", self.warmup_epochs, 0.0)
         if self.lr_schedule == "cosine" and self.lr_decay != 1.0:
             fail("lr_decay has no effect with lr_schedule='cosine'; leave it at 1.0")
-        self.clip_norm = checks.real("clip_norm", self.clip_norm, 0.0, allow_minimum=False,
+        self.clip_norm = checks.real("clip_norm", self.clip_norm, 0.0, above=True,
                                      allow_none=True)
         checks.optim_config(self.optim_config, self.update_rule, self._rule_defaults())
         checks.model_reg(self.model)

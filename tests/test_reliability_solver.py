@@ -213,14 +213,14 @@ def test_resume_with_more_epochs_extends_the_run(tmp_path):
 
 @pytest.mark.parametrize("settings, error, message", [
     (dict(optim_config={"learning_rate": -1}), ValueError,
-     r"optim_config\['learning_rate'\] must be >= 0 \(a finite number\), got -1"),
+     r"optim_config\['learning_rate'\] must be a finite number >= 0, got -1"),
     (dict(optim_config={"learning_rate": float("nan")}), ValueError,
-     r"optim_config\['learning_rate'\] must be >= 0 \(a finite number\), got nan"),
+     r"optim_config\['learning_rate'\] must be a finite number >= 0, got nan"),
     (dict(update_rule="sgd_momentum", optim_config={"momentm": 0.9}), ValueError,
      r"optim_config has unknown key 'momentm' for update_rule 'sgd_momentum' "
      r"\(known: learning_rate, momentum, velocity\)"),
-    (dict(lr_decay=float("nan")), ValueError, "lr_decay must be > 0 .*got nan"),
-    (dict(warmup_epochs=float("nan")), ValueError, "warmup_epochs must be >= 0 .*got nan"),
+    (dict(lr_decay=float("nan")), ValueError, "lr_decay must be a finite number > 0, got nan"),
+    (dict(warmup_epochs=float("nan")), ValueError, "warmup_epochs must be a finite number >= 0, got nan"),
     (dict(num_val_samples=0), ValueError, "num_val_samples must be None or an int >= 1, got 0"),
     (dict(data={**blobs(), "X_train": blobs()["X_train"].tolist()}), TypeError,
      r"data\['X_train'\] is a list, but the Solver takes numpy arrays"),
@@ -238,7 +238,7 @@ def test_a_negative_or_nan_reg_is_refused(reg):
         Graph(reg=reg)
     model = net()
     model.reg = reg  # the model interface lets a user set it later
-    with pytest.raises(ValueError, match=f"model.reg must be >= 0 .*got {reg}"):
+    with pytest.raises(ValueError, match=f"model.reg must be a finite number >= 0, got {reg}"):
         solver(model)
 
 

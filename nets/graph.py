@@ -17,6 +17,8 @@ The tools that only read a graph live in their own modules, behind thin methods
 here: shape inference (nets/shapes.py), summary(), draw(), save() and load().
 """
 import inspect
+import math
+import numbers
 
 import numpy as np
 
@@ -75,6 +77,10 @@ class Graph:
     `gradients(X, dout, wrt)` for the gradient of the output with respect to any value."""
 
     def __init__(self, reg=0.0, loss_layer=softmax, input_shape=None, dtype=None):
+        if isinstance(reg, bool) or not isinstance(reg, numbers.Real) or not reg >= 0 \
+                or not math.isfinite(reg):
+            raise ValueError(f"{type(self).__name__}: reg must be a finite number >= 0, "
+                             f"got {reg!r}")
         self.params, self.decay, self.frozen, self.nodes = {}, {}, set(), []
         self.reg, self.loss_layer = reg, loss_layer
         self.input_shape = input_shape  # one example's shape, for shape inference

@@ -50,21 +50,34 @@ Keyword-only extras beyond cs231n:
     progress        a tqdm bar with loss and accuracies: None (default) shows it when
                     verbose and stdout is a terminal, True always when verbose, False
                     never. With the bar on, the per-iteration lines are left out.
-    checkpoint_dir  with checkpoint_name (default 'checkpoint'): write a checkpoint
-                    after every epoch (see below). Either one turns checkpoints on.
-    resume          a checkpoint (.json or .npz path) or a folder (its latest
+    checkpoint_dir  with checkpoint_name (default 'checkpoint', a plain file name, no
+                    folders): write a checkpoint after every epoch (see below). Either
+                    one turns checkpoints on.
+    resume          a checkpoint (.json or .npz path) or a folder (its latest good
                     checkpoint) to continue from, exactly: same batches, same updates.
-                    The number of training rows, batch_size, sampling and update_rule
-                    must match the checkpoint's; num_epochs may grow.
+                    Every setting that shapes the run (training rows, batch_size,
+                    sampling, update_rule, optim_config, lr_decay, the schedule,
+                    clip_norm, metric, the accuracy subsample sizes) must match the
+                    checkpoint's, or it is refused by name; num_epochs may grow (not
+                    shrink below the epochs done, nor change under 'cosine').
 
 Checkpoints (solver/checkpoint.py) are an .npz of arrays and a .json of the rest,
-never pickles, each written atomically.
+never pickles, each written atomically. While train() runs, a lock file
+<checkpoint_name>.lock in checkpoint_dir keeps a second Solver from writing the
+same checkpoints.
 
 When things go wrong:
-- A NaN or Inf loss, gradient or parameter raises TrainingDiverged (a
-  ValueError) naming the iteration or epoch. The histories keep every good value,
-  model.params get the best parameters so far, and no checkpoint is written after
-  the divergence, so the last one on disk is good.
+- A NaN or Inf loss, gradient or updated parameter, or a loss layer refusing NaN
+  or Inf scores after an update, raises TrainingDiverged (a ValueError) naming the
+  iteration. The histories keep every good value, model.params get the best
+  parameters so far, and no checkpoint is written after the divergence, so the
+  last one on disk is good.
+- Resuming from a folder whose latest checkpoint is damaged (a truncated or
+  altered file, one of its pair missing, an impossible position) names the
+  problem and resumes from the latest good one.
+- Arguments that would train silently wrong (a negative learning rate, an
+  optim_config key the rule does not know, labels outside the model's scores or
+  shaped unlike its predictions) raise a ValueError or TypeError naming them.
 - Ctrl-C (KeyboardInterrupt) during train() writes a checkpoint of the current
   position (when checkpoints are on), puts the best parameters into
   model.params, and re-raises, so a loop over several Solvers stops as well.
@@ -77,8 +90,9 @@ import sys
 import numpy as np
 from tqdm import tqdm
 
-from solver import checkpoint, optim
+from solver import checkpoint, checks, optim
 from solver.batches import SAMPLINGS, epoch_order, iterations_per_epoch, minibatches
+from solver.checks import fail
 
 SCHEDULES = (None, "step", "cosine")
 METRICS = ("accuracy", None)
@@ -86,10 +100,6 @@ METRICS = ("accuracy", None)
 
 class TrainingDiverged(ValueError):
     """The loss or the gradients became NaN or Inf, so training stopped."""
-
-
-def fail(message, error=ValueError):
-    raise error(f"Solver: {message}")
 
 
 class Solver:
@@ -113,52 +123,57 @@ class Solver:
         self.metric = metric
         self.print_every, self.verbose, self.progress = print_every, verbose, progress
         self.checkpoint_dir, self.checkpoint_name = checkpoint_dir, checkpoint_name
-        self._check_settings()
-        self.iterations_per_epoch = iterations_per_epoch(len(self.X_train), batch_size)
+        self._check_settings(data)
+        self.iterations_per_epoch = iterations_per_epoch(len(self.X_train), self.batch_size)
         self.base_learning_rate = self._base_learning_rate()
         self._reset(seed)
         if resume is not None:
-            path = checkpoint.find(resume, checkpoint_name)
-            checkpoint.load(self, path)
+            path, skipped = checkpoint.resume(self, resume)
+            for problem in skipped:
+                self._say(f"Skipped a damaged checkpoint: {problem}")
             self._say(f"Resumed from {path} at epoch {self.epoch}, iteration {self.iteration}")
 
-    def _check_settings(self):
-        if len(self.X_train) != len(self.y_train) or len(self.X_train) == 0:
-            fail(f"X_train has {len(self.X_train)} rows and y_train {len(self.y_train)}, "
-                 "but they need the same number, at least 1")
+    def _check_settings(self, data):
+        """Refuse what would fail later or train silently wrong; numbers become Python's."""
         if self.metric not in METRICS:
             fail(f"metric is {self.metric!r} but expected 'accuracy' or None")
         if self.metric and (self.X_val is None or self.y_val is None):
             fail("data has no X_val / y_val; pass them, or metric=None to skip accuracies")
+        checks.data_arrays(data, need_val=self.metric is not None)
         if self.patience is not None and self.metric is None:
             fail("patience needs a val accuracy to watch, but metric is None")
         for name in ("batch_size", "print_every", "step_epochs"):
-            if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
-                fail(f"{name} must be an int >= 1, got {getattr(self, name)!r}")
-        if not isinstance(self.num_epochs, int) or self.num_epochs < 0:
-            fail(f"num_epochs must be an int >= 0, got {self.num_epochs!r}")
+            setattr(self, name, checks.integer(name, getattr(self, name), 1))
+        self.num_epochs = checks.integer("num_epochs", self.num_epochs, 0)
+        for name in ("num_train_samples", "num_val_samples"):
+            setattr(self, name, checks.integer(name, getattr(self, name), 1, allow_none=True))
+        self.patience = checks.integer("patience", self.patience, 1, allow_none=True)
         if self.sampling not in SAMPLINGS:
             fail(f"sampling is {self.sampling!r} but expected 'epoch' or 'replacement'")
         if self.lr_schedule not in SCHEDULES:
             fail(f"lr_schedule is {self.lr_schedule!r} but expected None, 'step' or 'cosine'")
+        self.lr_decay = checks.real("lr_decay", self.lr_decay, 0.0, above=True)
+        self.warmup_epochs = checks.real("warmup_epochs", self.warmup_epochs, 0.0)
         if self.lr_schedule == "cosine" and self.lr_decay != 1.0:
             fail("lr_decay has no effect with lr_schedule='cosine'; leave it at 1.0")
-        if self.warmup_epochs < 0 or self.lr_decay <= 0:
-            fail("warmup_epochs must be >= 0 and lr_decay > 0, "
-                 f"got {self.warmup_epochs} and {self.lr_decay}")
-        if self.clip_norm is not None and not self.clip_norm > 0:
-            fail(f"clip_norm must be None or > 0, got {self.clip_norm!r}")
-        if self.patience is not None and (not isinstance(self.patience, int) or self.patience < 1):
-            fail(f"patience must be None or an int >= 1, got {self.patience!r}")
+        self.clip_norm = checks.real("clip_norm", self.clip_norm, 0.0, above=True,
+                                     allow_none=True)
+        checks.optim_config(self.optim_config, self.update_rule, self._rule_defaults())
+        checks.model_reg(self.model)
+        checks.checkpoint_location(self.checkpoint_dir, self.checkpoint_name)
+
+    def _rule_defaults(self):
+        """The config one step of our (pure) rule fills in, so its known keys; None
+        for a rule of your own."""
+        if self.rule not in [getattr(optim, name) for name in optim.UPDATE_RULES]:
+            return None
+        return self.rule(np.zeros(1), np.zeros(1), {})[1]
 
     def _base_learning_rate(self):
         """The learning rate before schedules: optim_config's, or else the rule's default."""
-        if "learning_rate" in self.optim_config:
-            return float(self.optim_config["learning_rate"])
-        if self.rule in [getattr(optim, name) for name in optim.UPDATE_RULES]:
-            # One step on a dummy array lets our (pure) rule fill in its defaults.
-            _, probe = self.rule(np.zeros(1), np.zeros(1), dict(self.optim_config))
-            return float(probe["learning_rate"])
+        defaults = self._rule_defaults() or {}
+        if "learning_rate" in self.optim_config or "learning_rate" in defaults:
+            return float(self.optim_config.get("learning_rate", defaults.get("learning_rate")))
         if self.lr_decay != 1.0 or self.lr_schedule or self.warmup_epochs:
             fail("lr_decay, lr_schedule and warmup_epochs need optim_config['learning_rate'] "
                  "with an update rule of your own")
@@ -190,6 +205,7 @@ class Solver:
         """Train until num_epochs epochs are done (or early stopping), then put the
         best parameters into model.params. To train on exactly where a run ended,
         resume from its last checkpoint with a larger num_epochs."""
+        lock = checkpoint.lock(self)
         self._bar = self._progress_bar()
         try:
             if self._position.evaluation_due:  # epoch 0, or a run resumed just before it
@@ -211,6 +227,7 @@ class Solver:
             raise
         finally:
             self._bar.close()
+            checkpoint.unlock(lock)
         self._restore_best_params()
 
     def _epoch_batches(self):
@@ -225,7 +242,7 @@ class Solver:
 
     def _step(self, X_batch, y_batch):
         """One update of every parameter from the gradients on one minibatch."""
-        loss, grads = self.model.loss(X_batch, y_batch)
+        loss, grads = self._loss(X_batch, y_batch)
         if not grads.keys() <= self.model.params.keys():
             fail(f"model.loss returned gradients for {sorted(grads)} but model.params "
                  f"holds {sorted(self.model.params)}")
@@ -243,11 +260,32 @@ class Solver:
             if learning_rate is not None:
                 config["learning_rate"] = learning_rate
             new_params[p], new_configs[p] = self.rule(self.model.params[p], dw, config)
+        self._check_finite(new_params)
         self.model.params.update(new_params)
         self.optim_configs = new_configs
         self.loss_history.append(float(loss))
         self.iteration += 1
         self._report_iteration()
+
+    def _loss(self, X_batch, y_batch):
+        """model.loss, where a loss layer refusing NaN or Inf scores after an update is
+        a divergence: finite but huge params can still overflow the scores."""
+        try:
+            return self.model.loss(X_batch, y_batch)
+        except ValueError as error:
+            if self.iteration == 0 or not any(w in str(error) for w in ("NaN", "Inf")):
+                raise  # bad data or a bad model, not training gone wrong
+            self._diverged(f"the model refused its own scores at iteration "
+                           f"{self.iteration + 1} (epoch {self.epoch + 1}): {error}", error)
+
+    def _check_finite(self, new_params):
+        """Updated params, checked before they replace the old ones."""
+        for p, w in new_params.items():
+            # A sum is NaN or Inf when any entry is (or when it overflows, which is
+            # divergence too), at the cost of one pass without a temporary array.
+            if not math.isfinite(float(np.sum(w))):
+                self._diverged(f"parameter {p!r} holds NaN or Inf after the update at "
+                               f"iteration {self.iteration + 1} (epoch {self.epoch + 1})")
 
     def learning_rate_at(self, iteration):
         """The learning rate given to the update rule at (0-based) `iteration`,
@@ -274,8 +312,10 @@ class Solver:
             if not np.all(np.isfinite(w)):
                 self._diverged(f"parameter {p!r} holds NaN or Inf after epoch {self.epoch}")
         if self.metric:
-            train_acc = self.check_accuracy(self.X_train, self.y_train, self.num_train_samples)
-            val_acc = self.check_accuracy(self.X_val, self.y_val, self.num_val_samples)
+            train_acc = self.check_accuracy(self.X_train, self.y_train, self.num_train_samples,
+                                            name="y_train")
+            val_acc = self.check_accuracy(self.X_val, self.y_val, self.num_val_samples,
+                                          name="y_val")
             self.train_acc_history.append(train_acc)
             self.val_acc_history.append(val_acc)
             if val_acc > self.best_val_acc or not self.best_params:
@@ -294,18 +334,25 @@ class Solver:
         if self.epoch > 0:
             self._write_checkpoint(f"epoch_{self.epoch}")
 
-    def check_accuracy(self, X, y, num_samples=None, batch_size=100):
+    def check_accuracy(self, X, y, num_samples=None, batch_size=100, name="y"):
         """Fraction of rows whose highest score is the label. With num_samples,
         a random subsample (without replacement) of that many rows is used.
         Scores (N, T, V) for sequences give the fraction of tokens: the argmax is
-        over the last axis, the classes, whatever comes before it."""
-        N = len(X)
+        over the last axis, the classes, whatever comes before it. Labels of the
+        wrong shape or outside the scores are refused, naming `name`."""
+        N, all_labels = len(X), y
         if num_samples is not None and N > num_samples:
             rows = self._rng.choice(N, num_samples, replace=False)
             X, y, N = X[rows], y[rows], num_samples
-        predictions = [np.argmax(self.model.loss(X[i:i + batch_size]), axis=-1)
-                       for i in range(0, N, batch_size)]
-        return float(np.mean(np.concatenate(predictions) == y))
+        predictions = []
+        for i in range(0, N, batch_size):
+            scores = self.model.loss(X[i:i + batch_size])
+            predictions.append(np.argmax(scores, axis=-1))
+        predictions = np.concatenate(predictions)
+        # All of y, also the rows left out of a subsample: they are labels too.
+        checks.labels(name, all_labels, (len(all_labels),) + predictions.shape[1:],
+                      scores.shape[-1])
+        return float(np.mean(predictions == y))
 
     def _restore_best_params(self):
         for p, w in self.best_params.items():
@@ -320,11 +367,12 @@ class Solver:
         return {k: np.array(w) for k, w in self.model.state().items()
                 if k not in self.model.params}
 
-    def _diverged(self, what):
+    def _diverged(self, what, cause=None):
         last_good = self.checkpoint_path or "none written"
-        fail(f"{what}: training stopped. Try a smaller learning rate or clip_norm. "
-             "model.params hold the best params so far; the histories are kept; "
-             f"last good checkpoint: {last_good}", TrainingDiverged)
+        raise TrainingDiverged(
+            f"Solver: {what}: training stopped. Try a smaller learning rate or clip_norm. "
+            "model.params hold the best params so far; the histories are kept; "
+            f"last good checkpoint: {last_good}") from cause
 
     # Output: the familiar cs231n lines, or a tqdm bar.
 

@@ -213,7 +213,7 @@ def test_sequence_model_without_accuracy():
     (dict(sampling="shuffle"), "sampling is 'shuffle' but expected"),
     (dict(lr_schedule="linear"), "lr_schedule is 'linear'"),
     (dict(lr_schedule="cosine", lr_decay=0.9), "lr_decay has no effect"),
-    (dict(clip_norm=0), "clip_norm must be None or > 0"),
+    (dict(clip_norm=0), "clip_norm must be None or a finite number > 0"),
     (dict(patience=0), "patience must be None or an int >= 1"),
     (dict(metric="top5"), "metric is 'top5'"),
     (dict(metric=None, patience=3), "patience needs a val accuracy"),

@@ -1,7 +1,6 @@
 """`chainrule train --model charlm` end to end: the run folder with vocab and sample."""
 import json
 
-
 from chainrule.cli import main
 from data import load_text
 

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import types
 
 import numpy as np
 import pytest
@@ -237,3 +238,34 @@ def test_gradcheck_table_fits_the_longest_layer_name(capsys):
     for row in rows:  # each argument starts in the header's column
         assert row[:column].rstrip() in ("sigmoid_cross_entropy", "relu")
         assert row[column:].startswith("x ")
+
+
+# 6: check_layer, which `chainrule gradcheck` runs, never fails a correct layer at a kink
+
+def kinked_cases(seed):
+    """relu and leaky_relu at 0, max_pool over all-tied windows, svm with a margin at 0."""
+    rng = np.random.default_rng(seed)
+    N, C = 40, 10
+    scores, labels = rng.standard_normal((N, C)), rng.integers(0, C, N)
+    scores[np.arange(N), (labels + 1) % C] = scores[np.arange(N), labels] - 1
+    pool = {"pool_height": 2, "pool_width": 2, "stride": 2}
+    return {"relu": (np.zeros((10, 10)),), "leaky_relu": (np.zeros((10, 10)),),
+            "max_pool": (np.zeros((2, 3, 8, 8)), pool), "svm": (scores, labels)}
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_a_correct_layer_passes_at_its_kinks(seed):
+    for name, args in kinked_cases(seed).items():
+        report = check_layer(layers.load(name), *args, seed=seed)
+        assert report.ok, report
+        assert report.rows[0].kinks > 0
+
+
+def test_a_gradient_outside_the_one_sided_slopes_still_fails():
+    relu = layers.load("relu")
+    wrong = types.ModuleType("wrong_relu")
+    wrong.INPUTS, wrong.PARAMS, wrong.forward = relu.INPUTS, relu.PARAMS, relu.forward
+    wrong.backward = lambda dout, cache: 2 * relu.backward(dout, cache) - dout * (cache == 0)
+    for seed in range(5):
+        report = check_layer(wrong, np.zeros((10, 10)), seed=seed)
+        assert not report.ok

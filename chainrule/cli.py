@@ -126,9 +126,9 @@ DEFAULTS = {"model": "cnn", "dataset": "mnist", "data_root": None, "epochs": 8,
             "name": None, "out": "runs"}
 CHARLM_DEFAULTS = {**DEFAULTS, "dataset": "text", "epochs": 6, "batch_size": 64, "lr": 2e-2,
                    "lr_decay": 0.7, "hidden": [128], "weight_scale": "xavier", "clip_norm": 5.0}
+CHARLM_ONLY = ("cell", "seq_len", "wordvec_dim", "prime", "sample_length", "temperature")
 # What --resume can honour: how long to train, how often to print, where the data now
 # is, and the sample drawn after training. Everything else would make it another run.
-CHARLM_ONLY = ("cell", "seq_len", "wordvec_dim", "prime", "sample_length", "temperature")
 RESUMABLE = ("epochs", "print_every", "data_root", "prime", "sample_length", "temperature")
 MAX_NAME = 200  # bytes of a run name: the file system allows 255, less a -2 suffix
 
@@ -307,7 +307,8 @@ def train_config(args):
         raise CommandError(f"--filter-size {config['filter_size']}: the cnn pads its conv by "
                            "(size - 1) // 2, which keeps the image size only for an odd size, "
                            "as its 2x2 max pool needs; try 3, 5 or 7")
-    config["name"] = config["name"] or f"{model}-{config['dataset']}-{time.strftime('%Y%m%d-%H%M%S')}"
+    if config["name"] is None:
+        config["name"] = f"{model}-{config['dataset']}-{time.strftime('%Y%m%d-%H%M%S')}"
     if model != "charlm":
         for key in CHARLM_ONLY:
             del config[key]
@@ -383,9 +384,11 @@ def add_train_parser(commands):
                        help="characters to sample after training (charlm)")
     train.add_argument("--temperature", type=non_negative_float,
                        help="sampling temperature; 0 takes the likeliest character (charlm)")
-    train.add_argument("--seed", type=non_negative_int)
-    train.add_argument("--print-every", type=positive_int)
-    train.add_argument("--name", type=run_name, help="run folder name (default: model-dataset-time)")
+    train.add_argument("--seed", type=non_negative_int,
+                       help="seeds the initial weights and the order of the batches")
+    train.add_argument("--print-every", type=positive_int, help="iterations between loss lines")
+    train.add_argument("--name", type=run_name,
+                       help="run folder name (default: model-dataset-time)")
     train.add_argument("--out", help="folder holding run folders")
     train.add_argument("--resume", metavar="RUN_DIR",
                        help="continue the run in RUN_DIR from its last checkpoint; of the "

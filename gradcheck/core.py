@@ -118,8 +118,8 @@ def _is_kink(f, x, grad, h, flat_index, kinked):
         moved = x.copy()
         moved[ix] = x[ix] + step
         return f(moved)
-    f0 = f(x)
-    plus, minus, half_gap = along(h), along(-h), (along(h / 2) - 2 * f0 + along(-h / 2)) / (h / 2)
+    f0, plus, minus = f(x), along(h), along(-h)
+    half_gap = (along(h / 2) - 2 * f0 + along(-h / 2)) / (h / 2)
     scan = kinks.Scan(np.array([(f0 - minus) / h]), np.array([(plus - f0) / h]),
                       rounding_noise(f0, h=h), np.array([half_gap]))
     g = np.array([grad[ix]])

@@ -500,7 +500,8 @@ def main(argv=None):
         return say_error(args, error, error.status)
     except KeyboardInterrupt:
         return say_error(args, "interrupted", 130)
-    except (ValueError, TypeError, OSError) as error:  # the library's words, as a last resort
+    # Last, the library's own words (RuntimeError: a Solver's checkpoints held elsewhere).
+    except (ValueError, TypeError, OSError, RuntimeError) as error:
         return say_error(args, error, 1)
 
 

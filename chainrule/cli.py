@@ -1,5 +1,6 @@
 """The `chainrule` command line: parses arguments and calls library functions."""
 import argparse
+import math
 import os
 import sys
 import time
@@ -8,7 +9,16 @@ import numpy as np
 
 import data
 import nets
-from solver import Solver, optim
+from solver import Solver, TrainingDiverged, optim
+
+
+class CommandError(Exception):
+    """What a command refuses or could not do: one line on stderr and exit status
+    `status` (2 for a request to fix, as argparse's own; 1 for a failure; 130 for Ctrl-C)."""
+
+    def __init__(self, message, status=2):
+        super().__init__(message)
+        self.status = status
 
 
 def gradcheck_command(args):
@@ -20,27 +30,28 @@ def gradcheck_command(args):
         return mutants_command(args)
     if args.sweep:
         return sweep_command(args)
-    import layers
     import gradcheck
+    import layers
     from gradcheck import cases
 
-    names = args.layers or layers.layer_names()
-    print(f"{'layer':<20} {'argument':<10} {'shape':<20} {'max rel error':>13}  status")
+    names = layer_names(args.layers)
+    width = max(len("layer"), *map(len, names))
+    print(f"{'layer':<{width}} {'argument':<10} {'shape':<20} {'max rel error':>13}  status")
     failed = 0
     for name in names:
         try:
-            module = layers.load(name)
             case_args, case_kwargs = cases.case(name)
-        except (ValueError, KeyError) as err:
-            print(f"{name:<20} {'-':<10} {'-':<20} {'-':>13}  ERROR {err}")
+        except KeyError as err:
+            print(f"{name:<{width}} {'-':<10} {'-':<20} {'-':>13}  ERROR {err}")
             failed += 1
             continue
-        report = gradcheck.check_layer(module, *case_args, **case_kwargs)
+        report = gradcheck.check_layer(layers.load(name), *case_args, **case_kwargs)
         for row in report.rows:
             status = "ok" if row.ok else "FAIL"
-            print(f"{name:<20} {row.name:<10} {str(row.shape):<20} {row.error:>13.1e}  {status}")
+            print(f"{name:<{width}} {row.name:<10} {str(row.shape):<20} {row.error:>13.1e}  "
+                  f"{status}")
         for problem in report.problems:
-            print(f"{name:<20} {'-':<10} {'-':<20} {'-':>13}  FAIL {problem}")
+            print(f"{name:<{width}} {'-':<10} {'-':<20} {'-':>13}  FAIL {problem}")
         failed += not report.ok
     print(f"\n{len(names) - failed} of {len(names)} layers pass "
           f"(directional check, float64, tolerance {gradcheck.DEFAULT_TOL:.0e})")
@@ -62,8 +73,11 @@ def sweep_command(args):
     import gradcheck
     from gradcheck import cases
 
-    for name in args.layers or layers.layer_names():
-        case_args, case_kwargs = cases.case(name, seed=args.seed)
+    for name in layer_names(args.layers):
+        try:
+            case_args, case_kwargs = cases.case(name, seed=args.seed)
+        except KeyError as err:
+            raise CommandError(err.args[0]) from None
         if args.float32:
             case_args = [_as_float32(a) for a in case_args]
             case_kwargs = {k: _as_float32(v) for k, v in case_kwargs.items()}
@@ -73,6 +87,18 @@ def sweep_command(args):
             os.makedirs(args.figure_dir, exist_ok=True)
             sweep.figure().savefig(os.path.join(args.figure_dir, f"{name}_sweep.png"))
     return 0
+
+
+def layer_names(names):
+    """The layers named on the command line (all when none are); an unknown name is refused."""
+    import layers
+
+    known = layers.layer_names()
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise CommandError(f"no layer called {', '.join(map(repr, unknown))} "
+                           f"(the layers: {', '.join(known)})")
+    return names or known
 
 
 def _as_float32(value):
@@ -86,18 +112,30 @@ def _as_float32(value):
 MODELS = (*nets.MODELS, "charlstm")  # charlstm: charlm with the lstm cell
 CELLS = ("lstm", "rnn", "gru")
 
-# Options whose good value depends on the model. The character-level language model
+# The train options' defaults (None: off, or chosen at run time). Every train option
+# defaults to None in the parser, so a resumed run can tell the options given from
+# the rest. Some good values depend on the model: the character-level language model
 # trains on the text, with a larger learning rate kept in check by gradient clipping,
 # and Glorot's init, made for tanh and sigmoid units.
-DEFAULTS = {"dataset": "mnist", "epochs": 8, "batch_size": 50, "lr": 1e-3, "lr_decay": 0.9,
-            "hidden": "100", "weight_scale": "he", "clip_norm": None}
+DEFAULTS = {"model": "cnn", "dataset": "mnist", "data_root": None, "epochs": 8,
+            "batch_size": 50, "update_rule": "adam", "lr": 1e-3, "lr_decay": 0.9,
+            "clip_norm": None, "hidden": [100], "filters": 24, "filter_size": 5,
+            "normalization": None, "dropout_keep": 1.0, "reg": 0.0, "weight_scale": "he",
+            "cell": "lstm", "seq_len": 32, "wordvec_dim": 32, "prime": "Alice",
+            "sample_length": 500, "temperature": 0.7, "seed": 0, "print_every": 50,
+            "name": None, "out": "runs"}
 CHARLM_DEFAULTS = {**DEFAULTS, "dataset": "text", "epochs": 6, "batch_size": 64, "lr": 2e-2,
-                   "lr_decay": 0.7, "hidden": "128", "weight_scale": "xavier", "clip_norm": 5.0}
+                   "lr_decay": 0.7, "hidden": [128], "weight_scale": "xavier", "clip_norm": 5.0}
+CHARLM_ONLY = ("cell", "seq_len", "wordvec_dim", "prime", "sample_length", "temperature")
+# What --resume can honour: how long to train, how often to print, where the data now
+# is, and the sample drawn after training. Everything else would make it another run.
+RESUMABLE = ("epochs", "print_every", "data_root", "prime", "sample_length", "temperature")
+MAX_NAME = 200  # bytes of a run name: the file system allows 255, less a -2 suffix
 
 
 def model_for(config, example_shape, num_classes, chars=None):
     """The net of a run's config, via nets.build_model; a shape that does not fit the
-    model is a usage error, reported without a traceback."""
+    model is a request to fix, reported without a traceback."""
     options = {"cnn": {"num_filters": config["filters"], "filter_size": config["filter_size"]},
                "fc": {"normalization": config["normalization"],
                       "dropout_keep_ratio": config["dropout_keep"]},
@@ -108,48 +146,127 @@ def model_for(config, example_shape, num_classes, chars=None):
                                 weight_scale=config["weight_scale"], reg=config["reg"],
                                 seed=config["seed"], **options)
     except ValueError as error:
-        raise SystemExit(f"chainrule: --dataset {config['dataset']}: {error}") from error
+        raise CommandError(f"--dataset {config['dataset']}: {error}") from error
 
 
 def train_command(args):
-    """Train a net, writing config.json, history.json, params.npz and loss.png to a run folder."""
+    """Train a net, writing config.json, history.json, params.npz and loss.png to a run
+    folder, which the command holds (a lock) until it ends."""
     from chainrule import runs  # draws with matplotlib, which --help need not load
 
     if args.resume:
-        run_dir = args.resume
-        config = runs.read_json(os.path.join(run_dir, "config.json"))
-        if args.epochs is not None:
-            config["epochs"] = args.epochs
-    else:
-        config = train_config(args)
-        run_dir = runs.new_run_dir(args.out, config["name"])
-    dataset = data.load_dataset(config["dataset"], config["data_root"], config["seed"],
-                                config.get("seq_len", 32))
+        return resume_command(args)
+    config = train_config(args)
+    out = args.out or DEFAULTS["out"]
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise CommandError(f"--out {out} is a file; give the folder that holds run folders")
+    dataset, chars = load_data(config)
+    model = model_for(config, dataset["X_train"].shape[1:], num_classes(dataset, chars), chars)
+    with runs.new_run(out, config["name"]) as run_dir:
+        runs.write_json(os.path.join(run_dir, "config.json"), config)
+        if chars:
+            runs.write_json(os.path.join(run_dir, "vocab.json"), {"chars": chars})
+        solver = make_solver(model, dataset, config, run_dir)
+        return train_and_save(solver, dataset, config, run_dir, chars)
+
+
+def resume_command(args):
+    """Continue the run in args.resume as configured in its config.json: an option
+    given is honoured when it is RESUMABLE (or the run's own value) and refused by name
+    otherwise; config.json is updated with what was honoured, under the run's lock."""
+    from chainrule import runs
+
+    run_dir = args.resume
+    if not os.path.isdir(run_dir):
+        raise CommandError(f"--resume {run_dir}: no such folder")
+    with runs.locked(run_dir):
+        try:
+            run = runs.read_config(run_dir, required=[key for key in DEFAULTS if key != "out"
+                                                      and key not in CHARLM_ONLY])
+        except (OSError, ValueError) as error:
+            raise CommandError(f"--resume {run_dir}: {error}") from error
+        given = {key: value for key, value in vars(args).items()
+                 if key in DEFAULTS and value is not None}
+        refused = [key for key, value in given.items()
+                   if key not in RESUMABLE and value != run.get(key)]
+        if refused:
+            raise CommandError(f"--resume continues {run_dir} as its config.json says, so it "
+                               f"cannot change {', '.join(map(option, refused))}; start a new "
+                               "run for that")
+        config = {**run, **given}
+        dataset, chars = load_data(config)
+        model = model_for(config, dataset["X_train"].shape[1:], num_classes(dataset, chars),
+                          chars)
+        solver = make_solver(model, dataset, run, run_dir, resume=True)
+        if solver.epoch > config["epochs"]:
+            raise CommandError(f"--epochs {config['epochs']}: {run_dir} has done "
+                               f"{solver.epoch} epochs already; give more to train on")
+        solver.num_epochs, solver.print_every = config["epochs"], config["print_every"]
+        runs.write_json(os.path.join(run_dir, "config.json"), config)
+        return train_and_save(solver, dataset, config, run_dir, chars)
+
+
+def load_data(config):
+    """(dataset, chars) of the run; a --prime outside the text's characters is refused
+    now rather than after training."""
+    try:
+        dataset = data.load_dataset(config["dataset"], config["data_root"], config["seed"],
+                                    config.get("seq_len", 32))
+    except (OSError, ValueError) as error:
+        raise CommandError(f"--dataset {config['dataset']}: {error}", status=1) from error
     chars = dataset.pop("chars", None)
-    num_classes = len(chars) if chars else int(max(dataset["y_train"].max(),
-                                                   dataset["y_val"].max())) + 1
-    model = model_for(config, dataset["X_train"].shape[1:], num_classes, chars)
-    runs.write_json(os.path.join(run_dir, "config.json"), config)
     if chars:
-        runs.write_json(os.path.join(run_dir, "vocab.json"), {"chars": chars})
+        unknown = sorted(set(config["prime"]) - set(chars))
+        if not config["prime"] or unknown:
+            raise CommandError(f"--prime {config['prime']!r}: the sample needs a start made of "
+                               f"the text's characters, but {''.join(unknown)!r} are not among "
+                               f"them: {''.join(chars)!r}")
+    return dataset, chars
+
+
+def num_classes(dataset, chars):
+    if chars:
+        return len(chars)
+    return int(max(dataset["y_train"].max(), dataset["y_val"].max())) + 1
+
+
+def make_solver(model, dataset, config, run_dir, resume=False):
+    """The run's Solver, checkpointing into run_dir/checkpoints (and resuming from there)."""
+    checkpoints = os.path.join(run_dir, "checkpoints")
+    return Solver(model, dataset, update_rule=config["update_rule"],
+                  optim_config={"learning_rate": config["lr"]}, lr_decay=config["lr_decay"],
+                  batch_size=config["batch_size"], num_epochs=config["epochs"],
+                  clip_norm=config.get("clip_norm"), print_every=config["print_every"],
+                  verbose=True, seed=config["seed"], checkpoint_dir=checkpoints,
+                  resume=checkpoints if resume else None)
+
+
+def train_and_save(solver, dataset, config, run_dir, chars):
+    """Train; write params.npz, history.json and loss.png, also when training diverges
+    or is interrupted (the Solver has then put the best params back, so nothing NaN)."""
+    from chainrule import runs
+
+    model = solver.model
     print(f"chainrule: training {config['model']} on {config['dataset']} "
           f"({len(dataset['y_train'])} train, {len(dataset['y_val'])} val) -> {run_dir}")
     if chars:
         print(f"chainrule: the loss is per sequence of {config['seq_len']} characters; "
               f"per character it starts near log V = {np.log(len(chars)):.3f} nats")
-    solver = Solver(model, dataset, update_rule=config["update_rule"],
-                    optim_config={"learning_rate": config["lr"]}, lr_decay=config["lr_decay"],
-                    batch_size=config["batch_size"], num_epochs=config["epochs"],
-                    clip_norm=config.get("clip_norm"),
-                    print_every=config["print_every"], verbose=True, seed=config["seed"],
-                    checkpoint_dir=os.path.join(run_dir, "checkpoints"),
-                    resume=os.path.join(run_dir, "checkpoints") if args.resume else None)
     start = time.perf_counter()
     try:
         solver.train()
-    finally:
+    except (TrainingDiverged, KeyboardInterrupt) as stop:
         model.save(os.path.join(run_dir, "params.npz"))
-        picture = runs.save_history_and_plot(run_dir, runs.history(solver))
+        runs.save_history_and_plot(run_dir, runs.history(solver))
+        if isinstance(stop, KeyboardInterrupt):
+            raise CommandError(f"interrupted at iteration {solver.iteration}; {run_dir} holds "
+                               "the best params and a checkpoint: continue with chainrule "
+                               f"train --resume {run_dir}", status=130) from None
+        raise CommandError(f"training diverged: {stop} ({run_dir} holds the best params and "
+                           "the history)",
+                           status=1) from None
+    model.save(os.path.join(run_dir, "params.npz"))
+    picture = runs.save_history_and_plot(run_dir, runs.history(solver))
     print(f"chainrule: best val accuracy {solver.best_val_acc:.4f} after "
           f"{time.perf_counter() - start:.1f} s")
     written = "loss.png, history.json, params.npz, config.json"
@@ -174,32 +291,33 @@ def report_language_model(model, dataset, config, run_dir):
 
 
 def train_config(args):
-    """The run's settings, as written to config.json (and read back by --resume)."""
-    if args.model == "charlstm":
-        args.model, args.cell = "charlm", "lstm"
-    defaults = CHARLM_DEFAULTS if args.model == "charlm" else DEFAULTS
-    option = {key: default if getattr(args, key) is None else getattr(args, key)
-              for key, default in defaults.items()}
-    if (args.model == "charlm") != (option["dataset"] == "text"):
-        raise SystemExit("chainrule: --model charlm trains on --dataset text, and only it does")
-    hidden = [int(h) for h in option["hidden"].split(",")]
-    name = args.name or f"{args.model}-{option['dataset']}-{time.strftime('%Y%m%d-%H%M%S')}"
-    weight_scale = option["weight_scale"]
-    if weight_scale not in ("he", "xavier"):
-        weight_scale = float(weight_scale)
-    config = {"name": name, "model": args.model, "dataset": option["dataset"],
-              "data_root": args.data_root, "epochs": option["epochs"],
-              "batch_size": option["batch_size"], "update_rule": args.update_rule,
-              "lr": option["lr"], "lr_decay": option["lr_decay"], "hidden": hidden,
-              "filters": args.filters, "filter_size": args.filter_size,
-              "normalization": args.normalization, "dropout_keep": args.dropout_keep,
-              "reg": args.reg, "weight_scale": weight_scale, "clip_norm": option["clip_norm"],
-              "seed": args.seed, "print_every": args.print_every}
-    if args.model == "charlm":
-        config.update(cell=args.cell, seq_len=args.seq_len, wordvec_dim=args.wordvec_dim,
-                      prime=args.prime, sample_length=args.sample_length,
-                      temperature=args.temperature)
+    """The run's settings, as written to config.json (and read back by --resume); the
+    options that cannot work together are refused here, before any data is loaded."""
+    model, cell = args.model or DEFAULTS["model"], args.cell
+    if model == "charlstm":
+        model, cell = "charlm", "lstm"
+    defaults = CHARLM_DEFAULTS if model == "charlm" else DEFAULTS
+    config = {key: defaults[key] if getattr(args, key) is None else getattr(args, key)
+              for key in defaults if key != "out"}
+    config.update(model=model, cell=cell or defaults["cell"])
+    if (model == "charlm") != (config["dataset"] == "text"):
+        raise CommandError("--model charlm trains on --dataset text, and only it does")
+    if model == "cnn" and config["filter_size"] % 2 == 0:
+        # An even filter shrinks the image by one, which the 2x2 pool cannot halve.
+        raise CommandError(f"--filter-size {config['filter_size']}: the cnn pads its conv by "
+                           "(size - 1) // 2, which keeps the image size only for an odd size, "
+                           "as its 2x2 max pool needs; try 3, 5 or 7")
+    if config["name"] is None:
+        config["name"] = f"{model}-{config['dataset']}-{time.strftime('%Y%m%d-%H%M%S')}"
+    if model != "charlm":
+        for key in CHARLM_ONLY:
+            del config[key]
     return config
+
+
+def option(key):
+    """The command-line spelling of a config key: batch_size -> --batch-size."""
+    return "--" + key.replace("_", "-")
 
 
 def plot_command(args):
@@ -210,18 +328,23 @@ def plot_command(args):
     return 0
 
 
-class DefaultsHelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
-    """Shows each option's default, except None: those options state theirs in the help,
-    since it depends on the model."""
+class DefaultsHelpFormatter(argparse.HelpFormatter):
+    """Shows each train option's default from DEFAULTS, except those whose help states
+    it (it depends on the model) and those without one."""
 
     def _get_help_string(self, action):
-        return action.help if action.default is None else super()._get_help_string(action)
+        default = DEFAULTS.get(action.dest)
+        if default is None or "default" in action.help:
+            return action.help
+        if isinstance(default, list):
+            default = ",".join(map(str, default))
+        return f"{action.help} (default: {default})"
 
 
 def add_train_parser(commands):
     train = commands.add_parser("train", help="train a net; writes runs/<name>/",
                                 formatter_class=DefaultsHelpFormatter)
-    train.add_argument("--model", choices=MODELS, default="cnn", help="the net to train")
+    train.add_argument("--model", choices=MODELS, help="the net to train")
     train.add_argument("--dataset", choices=data.DATASETS,
                        help="mnist and digits are bundled; cifar10 needs --data-root; text "
                             "(bundled Alice in Wonderland) is for charlm "
@@ -229,7 +352,7 @@ def add_train_parser(commands):
     train.add_argument("--data-root", help="folder of CIFAR-10's python batches")
     train.add_argument("--epochs", type=positive_int, help="epochs (default 8; 6 for charlm)")
     train.add_argument("--batch-size", type=positive_int, help="(default 50; 64 for charlm)")
-    train.add_argument("--update-rule", choices=optim.UPDATE_RULES, default="adam",
+    train.add_argument("--update-rule", choices=optim.UPDATE_RULES,
                        help="an update rule of solver.optim")
     train.add_argument("--lr", type=positive_float,
                        help="learning rate (default 1e-3; 2e-2 for charlm)")
@@ -238,41 +361,46 @@ def add_train_parser(commands):
     train.add_argument("--clip-norm", type=positive_float,
                        help="rescale the gradients when their global norm exceeds this "
                             "(default: no clipping; 5 for charlm)")
-    train.add_argument("--hidden",
+    train.add_argument("--hidden", type=hidden_sizes,
                        help="hidden units; comma-separated layers for --model fc "
                             "(default 100; 128 for charlm)")
-    train.add_argument("--filters", type=positive_int, default=24, help="conv filters (cnn)")
-    train.add_argument("--filter-size", type=positive_int, default=5, help="conv size (cnn)")
+    train.add_argument("--filters", type=positive_int, help="conv filters (cnn)")
+    train.add_argument("--filter-size", type=positive_int, help="conv size, odd (cnn)")
     train.add_argument("--normalization", choices=("batchnorm", "layernorm"),
                        help="normalization layers (fc)")
-    train.add_argument("--dropout-keep", type=probability, default=1.0,
+    train.add_argument("--dropout-keep", type=probability,
                        help="probability of KEEPING a unit (fc); 1 means no dropout")
-    train.add_argument("--reg", type=float, default=0.0, help="L2 regularization strength")
-    train.add_argument("--weight-scale",
+    train.add_argument("--reg", type=non_negative_float, help="L2 regularization strength")
+    train.add_argument("--weight-scale", type=weight_scale,
                        help="'he', 'xavier' or a number (std of initial weights) "
                             "(default he; xavier for charlm)")
-    train.add_argument("--cell", choices=CELLS, default="lstm",
-                       help="recurrent layer (charlm)")
-    train.add_argument("--seq-len", type=positive_int, default=32,
+    train.add_argument("--cell", choices=CELLS, help="recurrent layer (charlm)")
+    train.add_argument("--seq-len", type=positive_int,
                        help="characters per training sequence (charlm)")
-    train.add_argument("--wordvec-dim", type=positive_int, default=32,
+    train.add_argument("--wordvec-dim", type=positive_int,
                        help="size of a character's embedding (charlm)")
-    train.add_argument("--prime", default="Alice", help="text the sample starts from (charlm)")
-    train.add_argument("--sample-length", type=non_negative_int, default=500,
+    train.add_argument("--prime", help="text the sample starts from (charlm)")
+    train.add_argument("--sample-length", type=non_negative_int,
                        help="characters to sample after training (charlm)")
-    train.add_argument("--temperature", type=non_negative_float, default=0.7,
+    train.add_argument("--temperature", type=non_negative_float,
                        help="sampling temperature; 0 takes the likeliest character (charlm)")
-    train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--print-every", type=positive_int, default=50)
-    train.add_argument("--name", help="run folder name (default: model-dataset-time)")
-    train.add_argument("--out", default="runs", help="folder holding run folders")
+    train.add_argument("--seed", type=non_negative_int,
+                       help="seeds the initial weights and the order of the batches")
+    train.add_argument("--print-every", type=positive_int, help="iterations between loss lines")
+    train.add_argument("--name", type=run_name,
+                       help="run folder name (default: model-dataset-time)")
+    train.add_argument("--out", help="folder holding run folders")
     train.add_argument("--resume", metavar="RUN_DIR",
-                       help="continue the run in RUN_DIR from its last checkpoint")
+                       help="continue the run in RUN_DIR from its last checkpoint; of the "
+                            "other options only --epochs, --print-every, --data-root and the "
+                            "charlm sample's may be given")
     train.set_defaults(run=train_command)
     plot = commands.add_parser("plot", help="redraw a run folder's loss.png")
     plot.add_argument("run_dir", metavar="RUN_DIR")
     plot.set_defaults(run=plot_command)
 
+
+# Option types: each refuses what the run could not use, at parse time (exit status 2).
 
 def positive_int(text):
     value = int(text)
@@ -290,15 +418,15 @@ def non_negative_int(text):
 
 def non_negative_float(text):
     value = float(text)
-    if not value >= 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    if not 0 <= value < math.inf:
+        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text}")
     return value
 
 
 def positive_float(text):
     value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+    if not 0 < value < math.inf:
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
     return value
 
 
@@ -307,6 +435,39 @@ def probability(text):
     if not 0 < value <= 1:
         raise argparse.ArgumentTypeError(f"must lie in (0, 1], got {text}")
     return value
+
+
+def hidden_sizes(text):
+    """'100' or '64,32' -> [100] or [64, 32]."""
+    try:
+        sizes = [int(size) for size in text.split(",")]
+    except ValueError:
+        sizes = []
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"must be positive integers separated by commas, "
+                                         f"got {text!r}")
+    return sizes
+
+
+def weight_scale(text):
+    if text in ("he", "xavier"):
+        return text
+    try:
+        return positive_float(text)
+    except (ValueError, argparse.ArgumentTypeError):
+        raise argparse.ArgumentTypeError(f"must be 'he', 'xavier' or a finite number > 0, "
+                                         f"got {text!r}") from None
+
+
+def run_name(text):
+    """A run folder's name: one folder, not a path, so the run stays inside --out."""
+    if (text in ("", ".", "..") or os.path.dirname(text) or os.path.splitdrive(text)[0]
+            or "\0" in text or os.sep in text or (os.altsep and os.altsep in text)):
+        raise argparse.ArgumentTypeError(f"must be a folder name, not a path, got {text!r}")
+    if len(text.encode()) > MAX_NAME:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_NAME} bytes long, got "
+                                         f"{len(text.encode())}")
+    return text
 
 
 def build_parser():
@@ -330,8 +491,24 @@ def build_parser():
 
 
 def main(argv=None):
+    """Run the command of argv (sys.argv by default); returns the exit status. Every
+    error is one line on stderr: argparse's own usage errors exit with 2 before this."""
     args = build_parser().parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except CommandError as error:
+        return say_error(args, error, error.status)
+    except KeyboardInterrupt:
+        return say_error(args, "interrupted", 130)
+    # Last, the library's own words (RuntimeError: a Solver's checkpoints held elsewhere).
+    except (ValueError, TypeError, OSError, RuntimeError) as error:
+        return say_error(args, error, 1)
+
+
+def say_error(args, error, status):
+    message = " ".join(str(error).split())  # one line, whatever the message
+    print(f"chainrule {args.command}: {message}", file=sys.stderr)
+    return status
 
 
 if __name__ == "__main__":

@@ -114,13 +114,14 @@ def _diagnose_by_halving(row, f, x, grad, rng, h, tol, directions, f_scale, roun
 def _is_kink(f, x, grad, h, flat_index, kinked):
     """Scan one entry; a kink whose gradient lies between its one-sided slopes is marked."""
     ix = np.unravel_index(flat_index, x.shape)
-    def along(value):
+    def along(step):
         moved = x.copy()
-        moved[ix] = value
+        moved[ix] = x[ix] + step
         return f(moved)
-    f0, plus, minus = f(x), along(x[ix] + h), along(x[ix] - h)
+    f0, plus, minus = f(x), along(h), along(-h)
+    half_gap = (along(h / 2) - 2 * f0 + along(-h / 2)) / (h / 2)
     scan = kinks.Scan(np.array([(f0 - minus) / h]), np.array([(plus - f0) / h]),
-                      rounding_noise(f0, h=h))
+                      rounding_noise(f0, h=h), np.array([half_gap]))
     g = np.array([grad[ix]])
     if kinks.kinks(scan, g)[0] and not kinks.outside_one_sided(
             scan, g, np.array([True]))[0]:

@@ -10,9 +10,11 @@ one-sided derivatives,
     right = (f(x + h) - f(x)) / h,    left = (f(x) - f(x - h)) / h,
 
 which differ by about f'' h for a smooth f, but by the whole jump in slope
-across a kink. A kinked entry is left out of pass/fail; there a correct
-backward returns one of the two slopes (or anything between: a subgradient), so
-the check asks for exactly that instead.
+across a kink. The gap with half the step tells them apart even when the jump is
+small: a smooth gap halves with h, while the gap of a kink at (or very near) x
+stays (relu at 0 under a tiny upstream gradient). A kinked entry is left out of
+pass/fail; there a correct backward returns one of the two slopes (or anything
+between: a subgradient), so the check asks for exactly that instead.
 """
 from dataclasses import dataclass
 
@@ -21,10 +23,15 @@ import numpy as np
 from gradcheck.error import rounding_noise
 
 JUMP = 0.1
-"""A kink: right and left differ by more than this fraction of |right| + |left| ..."""
+"""A kink: right and left differ by more than rounding can explain, and either by more
+than this fraction of |right| + |left| ..."""
 JUMP_OF_SCALE = 1e-3
 """... and by more than this fraction of the tensor's largest gradient, which a smooth
-function's curvature (a change of about f'' h = 1e-5 f'') stays far below."""
+function's curvature (a change of about f'' h = 1e-5 f'') stays far below, or ..."""
+PERSISTS = 0.75
+"""... the gap with step h / 2 is still more than this fraction of the gap with h (a
+smooth gap is half of it; a kink within h / 5 of x keeps more than 3/4), whatever
+its size: a small jump beside large slopes (svm's true class at a margin)."""
 
 
 @dataclass
@@ -33,6 +40,7 @@ class Scan:
     left: np.ndarray
     right: np.ndarray
     noise: float  # the rounding error of one difference quotient
+    half_gap: np.ndarray  # right - left with step h / 2
 
     @property
     def numeric(self):
@@ -40,26 +48,30 @@ class Scan:
 
 
 def scan(f, x, h):
-    """Scan of f around x, entry by entry: 2 N + 1 forwards. x is left unchanged."""
+    """Scan of f around x, entry by entry: 4 N + 1 forwards. x is left unchanged."""
     f0 = f(x)
-    left, right = np.empty(x.shape), np.empty(x.shape)
+    left, right, half_gap = np.empty(x.shape), np.empty(x.shape), np.empty(x.shape)
     moved = x.copy()
-    for ix in np.ndindex(*x.shape):
-        moved[ix] = x[ix] + h
-        plus = f(moved)
-        moved[ix] = x[ix] - h
-        minus = f(moved)
+
+    def at(ix, step):
+        moved[ix] = x[ix] + step
+        value = f(moved)
         moved[ix] = x[ix]
-        right[ix], left[ix] = (plus - f0) / h, (f0 - minus) / h
-    return Scan(left, right, rounding_noise(f0, h=h))
+        return value
+
+    for ix in np.ndindex(*x.shape):
+        right[ix], left[ix] = (at(ix, h) - f0) / h, (f0 - at(ix, -h)) / h
+        half_gap[ix] = (at(ix, h / 2) - 2 * f0 + at(ix, -h / 2)) / (h / 2)
+    return Scan(left, right, rounding_noise(f0, h=h), half_gap)
 
 
 def kinks(s, grad):
     """Boolean mask of the kinked entries of a Scan."""
     scale = max(np.abs(s.left).max(), np.abs(s.right).max(), np.abs(grad).max(), 1e-300)
     jump = np.abs(s.right - s.left)
-    return ((jump > JUMP * (np.abs(s.left) + np.abs(s.right)))
-            & (jump > JUMP_OF_SCALE * scale) & (jump > s.noise))
+    sharp = (jump > JUMP * (np.abs(s.left) + np.abs(s.right))) & (jump > JUMP_OF_SCALE * scale)
+    persists = np.abs(s.half_gap) > PERSISTS * jump
+    return (jump > s.noise) & (sharp | persists)
 
 
 def outside_one_sided(s, grad, kinked):

@@ -114,6 +114,8 @@ def model_for(config, example_shape, num_classes, chars=None):
 def train_command(args):
     """Train a net, writing config.json, history.json, params.npz and loss.png to a run folder."""
     from chainrule import runs  # draws with matplotlib, which --help need not load
+    from nets.diagnostics import Diagnostics
+    from solver.diagnostic_plots import save_diagnostics
 
     if args.resume:
         run_dir = args.resume
@@ -137,22 +139,27 @@ def train_command(args):
     if chars:
         print(f"chainrule: the loss is per sequence of {config['seq_len']} characters; "
               f"per character it starts near log V = {np.log(len(chars)):.3f} nats")
+    watch = [Diagnostics(model, dataset["X_val"][:100])] if args.diagnostics else []
     solver = Solver(model, dataset, update_rule=config["update_rule"],
                     optim_config={"learning_rate": config["lr"]}, lr_decay=config["lr_decay"],
                     batch_size=config["batch_size"], num_epochs=config["epochs"],
                     clip_norm=config.get("clip_norm"),
                     print_every=config["print_every"], verbose=True, seed=config["seed"],
                     checkpoint_dir=os.path.join(run_dir, "checkpoints"),
-                    resume=os.path.join(run_dir, "checkpoints") if args.resume else None)
+                    resume=os.path.join(run_dir, "checkpoints") if args.resume else None,
+                    callbacks=watch)
     start = time.perf_counter()
     try:
         solver.train()
     finally:
         model.save(os.path.join(run_dir, "params.npz"))
         picture = runs.save_history_and_plot(run_dir, runs.history(solver))
+        for diagnostics in watch:
+            save_diagnostics(diagnostics, os.path.join(run_dir, "diagnostics.png"))
     print(f"chainrule: best val accuracy {solver.best_val_acc:.4f} after "
           f"{time.perf_counter() - start:.1f} s")
-    written = "loss.png, history.json, params.npz, config.json"
+    written = "loss.png, history.json, params.npz, config.json" + \
+        (", diagnostics.png" if watch else "")
     if chars:
         report_language_model(model, dataset, config, run_dir)
         written += ", vocab.json, sample.txt"
@@ -268,6 +275,9 @@ def add_train_parser(commands):
     train.add_argument("--out", default="runs", help="folder holding run folders")
     train.add_argument("--resume", metavar="RUN_DIR",
                        help="continue the run in RUN_DIR from its last checkpoint")
+    train.add_argument("--diagnostics", action="store_true",
+                       help="also write diagnostics.png: update/weight ratios, gradient "
+                            "norms, dead or saturated units, activation histograms")
     train.set_defaults(run=train_command)
     plot = commands.add_parser("plot", help="redraw a run folder's loss.png")
     plot.add_argument("run_dir", metavar="RUN_DIR")

@@ -52,6 +52,7 @@ class Diagnostics:
 
     `nodes` names the nodes to watch; by default the activation-function nodes
     (relu, leaky_relu, tanh, sigmoid, gelu), or every node when the net has none.
+    The records live in memory only: a resumed run starts new ones.
     """
 
     def __init__(self, model, X_probe, every=1, probe_every=10, nodes=None):
@@ -92,8 +93,9 @@ class Diagnostics:
         self.probe_iterations.append(iteration)
         self.activations = {name: values[name] for name in self.nodes}
         for name, out in self.activations.items():
-            self.activation_mean.setdefault(name, []).append(float(np.mean(out, dtype=np.float64)))
-            self.activation_std.setdefault(name, []).append(float(np.std(out, dtype=np.float64)))
+            out64 = np.asarray(out, dtype=np.float64)
+            self.activation_mean.setdefault(name, []).append(float(out64.mean()))
+            self.activation_std.setdefault(name, []).append(float(out64.std()))
             if self.kinds[name] == "relu":
                 self.dead_fraction.setdefault(name, []).append(dead_fraction(out))
             elif self.kinds[name] in SATURATION:
@@ -101,14 +103,16 @@ class Diagnostics:
                     saturated_fraction(out, self.kinds[name]))
 
     def history(self):
-        """The records as plain lists and dicts (JSON-ready), without the activations."""
+        """The records as plain lists and dicts of floats, without the activations."""
         names = ("iterations", "update_ratio", "grad_norm", "probe_iterations",
                  "activation_mean", "activation_std", "dead_fraction", "saturated_fraction")
         return {name: getattr(self, name) for name in names}
 
     def _record_params(self, iteration, grads):
         self.iterations.append(iteration)
-        params, before = self.model.params, self._before or {}
+        # Only a copy taken just before this iteration's update will do.
+        before = self._before if self._before_iteration == iteration else {}
+        params = self.model.params
         ratios = {p: _ratio(params[p], before.get(p)) for p in grads}
         norms = {p: norm(g) for p, g in grads.items()}
         _append(self.update_ratio, ratios, len(self.iterations))
@@ -118,7 +122,7 @@ class Diagnostics:
         """A copy of the params before an iteration that will be recorded, and only then."""
         upcoming = solver.iteration + 1
         if upcoming % self.every == 0 and self._before_iteration != upcoming:
-            self._before = {p: np.array(w) for p, w in self.model.params.items()}
+            self._before = {p: np.array(self.model.params[p]) for p in self.model.trainable()}
             self._before_iteration = upcoming
 
     def _check_solver(self, solver):

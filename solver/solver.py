@@ -307,8 +307,9 @@ class Solver:
 
     def _notify(self, hook, *args):
         for callback in self.callbacks:
-            if hasattr(callback, hook):
-                getattr(callback, hook)(self, *args)
+            method = getattr(callback, hook, None)
+            if method is not None:
+                method(self, *args)
 
     def check_accuracy(self, X, y, num_samples=None, batch_size=100):
         """Fraction of rows whose highest score is the label. With num_samples,

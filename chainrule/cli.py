@@ -166,8 +166,9 @@ def train_command(args):
         runs.write_json(os.path.join(run_dir, "config.json"), config)
         if chars:
             runs.write_json(os.path.join(run_dir, "vocab.json"), {"chars": chars})
-        solver = make_solver(model, dataset, config, run_dir)
-        return train_and_save(solver, dataset, config, run_dir, chars)
+        watch = diagnostics_for(args, model, dataset)
+        solver = make_solver(model, dataset, config, run_dir, callbacks=watch)
+        return train_and_save(solver, dataset, config, run_dir, chars, watch)
 
 
 def resume_command(args):
@@ -197,13 +198,14 @@ def resume_command(args):
         dataset, chars = load_data(config)
         model = model_for(config, dataset["X_train"].shape[1:], num_classes(dataset, chars),
                           chars)
-        solver = make_solver(model, dataset, run, run_dir, resume=True)
+        watch = diagnostics_for(args, model, dataset)
+        solver = make_solver(model, dataset, run, run_dir, resume=True, callbacks=watch)
         if solver.epoch > config["epochs"]:
             raise CommandError(f"--epochs {config['epochs']}: {run_dir} has done "
                                f"{solver.epoch} epochs already; give more to train on")
         solver.num_epochs, solver.print_every = config["epochs"], config["print_every"]
         runs.write_json(os.path.join(run_dir, "config.json"), config)
-        return train_and_save(solver, dataset, config, run_dir, chars)
+        return train_and_save(solver, dataset, config, run_dir, chars, watch)
 
 
 def load_data(config):
@@ -230,7 +232,15 @@ def num_classes(dataset, chars):
     return int(max(dataset["y_train"].max(), dataset["y_val"].max())) + 1
 
 
-def make_solver(model, dataset, config, run_dir, resume=False):
+def diagnostics_for(args, model, dataset):
+    """With --diagnostics, a recorder probing 100 validation rows (the Solver's callback)."""
+    if not args.diagnostics:
+        return []
+    from nets.diagnostics import Diagnostics
+    return [Diagnostics(model, dataset["X_val"][:100])]
+
+
+def make_solver(model, dataset, config, run_dir, resume=False, callbacks=()):
     """The run's Solver, checkpointing into run_dir/checkpoints (and resuming from there)."""
     checkpoints = os.path.join(run_dir, "checkpoints")
     return Solver(model, dataset, update_rule=config["update_rule"],
@@ -238,10 +248,10 @@ def make_solver(model, dataset, config, run_dir, resume=False):
                   batch_size=config["batch_size"], num_epochs=config["epochs"],
                   clip_norm=config.get("clip_norm"), print_every=config["print_every"],
                   verbose=True, seed=config["seed"], checkpoint_dir=checkpoints,
-                  resume=checkpoints if resume else None)
+                  resume=checkpoints if resume else None, callbacks=callbacks)
 
 
-def train_and_save(solver, dataset, config, run_dir, chars):
+def train_and_save(solver, dataset, config, run_dir, chars, watch=()):
     """Train; write params.npz, history.json and loss.png, also when training diverges
     or is interrupted (the Solver has then put the best params back, so nothing NaN)."""
     from chainrule import runs
@@ -267,9 +277,13 @@ def train_and_save(solver, dataset, config, run_dir, chars):
                            status=1) from None
     model.save(os.path.join(run_dir, "params.npz"))
     picture = runs.save_history_and_plot(run_dir, runs.history(solver))
+    for diagnostics in watch:
+        from solver.diagnostic_plots import save_diagnostics
+        save_diagnostics(diagnostics, os.path.join(run_dir, "diagnostics.png"))
     print(f"chainrule: best val accuracy {solver.best_val_acc:.4f} after "
           f"{time.perf_counter() - start:.1f} s")
-    written = "loss.png, history.json, params.npz, config.json"
+    written = "loss.png, history.json, params.npz, config.json" + \
+        (", diagnostics.png" if watch else "")
     if chars:
         report_language_model(model, dataset, config, run_dir)
         written += ", vocab.json, sample.txt"
@@ -394,6 +408,9 @@ def add_train_parser(commands):
                        help="continue the run in RUN_DIR from its last checkpoint; of the "
                             "other options only --epochs, --print-every, --data-root and the "
                             "charlm sample's may be given")
+    train.add_argument("--diagnostics", action="store_true",
+                       help="also write diagnostics.png: update/weight ratios, gradient "
+                            "norms, dead or saturated units, activation histograms")
     train.set_defaults(run=train_command)
     plot = commands.add_parser("plot", help="redraw a run folder's loss.png")
     plot.add_argument("run_dir", metavar="RUN_DIR")

@@ -60,6 +60,13 @@ Keyword-only extras beyond cs231n:
                     clip_norm, metric, the accuracy subsample sizes) must match the
                     checkpoint's, or it is refused by name; num_epochs may grow (not
                     shrink below the epochs done, nor change under 'cosine').
+    callbacks       a list of objects, each with either or both of these methods:
+                    on_iteration(solver, loss, grads) after every update, with that
+                    iteration's loss and the gradients the update used (after clipping;
+                    solver.iteration already counts it), and on_epoch(solver) after
+                    every evaluation, the one before training included (epoch 0).
+                    The Solver only calls them; nets/diagnostics.py has one that
+                    records update/weight ratios and activation statistics.
 
 Checkpoints (solver/checkpoint.py) are an .npz of arrays and a .json of the rest,
 never pickles, each written atomically. While train() runs, a lock file
@@ -96,6 +103,7 @@ from solver.checks import fail
 
 SCHEDULES = (None, "step", "cosine")
 METRICS = ("accuracy", None)
+CALLBACK_HOOKS = ("on_iteration", "on_epoch")
 
 
 class TrainingDiverged(ValueError):
@@ -108,7 +116,7 @@ class Solver:
                  num_val_samples=None, checkpoint_name=None, print_every=10, verbose=True,
                  *, seed=None, sampling="epoch", lr_schedule=None, step_epochs=1,
                  warmup_epochs=0, clip_norm=None, patience=None, metric="accuracy",
-                 progress=None, checkpoint_dir=None, resume=None):
+                 progress=None, checkpoint_dir=None, resume=None, callbacks=()):
         self.model = model
         self.X_train, self.y_train = data["X_train"], data["y_train"]
         self.X_val, self.y_val = data.get("X_val"), data.get("y_val")
@@ -124,6 +132,7 @@ class Solver:
         self.print_every, self.verbose, self.progress = print_every, verbose, progress
         self.checkpoint_dir, self.checkpoint_name = checkpoint_dir, checkpoint_name
         self._check_settings(data)
+        self.callbacks = _check_callbacks(callbacks)
         self.iterations_per_epoch = iterations_per_epoch(len(self.X_train), self.batch_size)
         self.base_learning_rate = self._base_learning_rate()
         self._reset(seed)
@@ -266,6 +275,7 @@ class Solver:
         self.loss_history.append(float(loss))
         self.iteration += 1
         self._report_iteration()
+        self._notify("on_iteration", float(loss), grads)
 
     def _loss(self, X_batch, y_batch):
         """model.loss, where a loss layer refusing NaN or Inf scores after an update is
@@ -333,6 +343,13 @@ class Solver:
             self._say(f"No better val accuracy for {self.patience} epochs: stopping early.")
         if self.epoch > 0:
             self._write_checkpoint(f"epoch_{self.epoch}")
+        self._notify("on_epoch")
+
+    def _notify(self, hook, *args):
+        for callback in self.callbacks:
+            method = getattr(callback, hook, None)
+            if method is not None:
+                method(self, *args)
 
     def check_accuracy(self, X, y, num_samples=None, batch_size=100, name="y"):
         """Fraction of rows whose highest score is the label. With num_samples,
@@ -409,6 +426,19 @@ class Solver:
 def global_norm(grads):
     """sqrt of the sum of squares of every entry of every gradient."""
     return math.sqrt(sum(float(np.vdot(g, g)) for g in grads.values()))
+
+
+def _check_callbacks(callbacks):
+    """The callbacks as a tuple, each an object with on_iteration and/or on_epoch."""
+    if not isinstance(callbacks, (list, tuple)):
+        fail(f"callbacks must be a list of callback objects, got {callbacks!r}", TypeError)
+    for i, callback in enumerate(callbacks):
+        hooks = [getattr(callback, hook, None) for hook in CALLBACK_HOOKS]
+        if all(h is None for h in hooks) or not all(h is None or callable(h) for h in hooks):
+            fail(f"callbacks[{i}] is {callback!r}, which has no on_iteration(solver, loss, "
+                 "grads) or on_epoch(solver) method; a callback is an object with either "
+                 "or both", TypeError)
+    return tuple(callbacks)
 
 
 def _find_rule(update_rule):

@@ -137,13 +137,13 @@ def filter_grid(W, padding=1, image_shape=None):
     return tile(scaled_filters(W, image_shape), padding)
 
 
-def tile(images, padding=1, cols=None):
+def tile(images, padding=1, cols=None, gap=0.0):
     """Images (F, HH, WW, C) tiled into one image, `cols` per row (default: a square grid),
-    with black gaps of `padding` pixels; the last axis is dropped when C is 1."""
+    with gaps of `padding` pixels of value `gap`; the last axis is dropped when C is 1."""
     F, HH, WW, C = images.shape
     cols = cols or math.ceil(math.sqrt(F))
     rows = math.ceil(F / cols)
-    grid = np.zeros((rows * (HH + padding) - padding, cols * (WW + padding) - padding, C))
+    grid = np.full((rows * (HH + padding) - padding, cols * (WW + padding) - padding, C), gap)
     for f in range(F):
         top, left = (f // cols) * (HH + padding), (f % cols) * (WW + padding)
         grid[top:top + HH, left:left + WW] = images[f]
@@ -163,12 +163,13 @@ def plot_filters(W, padding=1, image_shape=None):
 
 def sample_grid(images, padding=1, cols=None):
     """Generated images (N, C, H, W) with pixels in [-1, 1] (a tanh generator's range)
-    tiled into one image in [0, 1], all on that one scale so that brightness compares."""
+    tiled into one image in [0, 1], all on that one scale so that brightness compares; the
+    gaps are mid-gray, since black is the digits' background."""
     images = np.asarray(images, dtype=np.float64)
     if images.ndim != 4 or images.shape[1] not in (1, 3):
         raise ValueError(f"plots: images have shape {images.shape} but expected (N, C, H, W) "
                          "with C 1 or 3")
-    return tile(np.clip((images.transpose(0, 2, 3, 1) + 1) / 2, 0, 1), padding, cols)
+    return tile(np.clip((images.transpose(0, 2, 3, 1) + 1) / 2, 0, 1), padding, cols, gap=0.5)
 
 
 def plot_samples(images, title="Generated samples", cols=None):

@@ -121,10 +121,10 @@ def test_samples_are_written_as_png_and_losses_plotted(rng, tmp_path):
         == ["discriminator", "generator"]
 
 
-def test_sample_grid_maps_minus_one_to_black_and_one_to_white():
+def test_sample_grid_maps_minus_one_to_black_and_one_to_white_with_gray_gaps():
     images = np.stack([-np.ones((1, 2, 2)), np.ones((1, 2, 2))])
     grid = sample_grid(images, padding=1, cols=2)
-    np.testing.assert_array_equal(grid, [[0, 0, 0, 1, 1], [0, 0, 0, 1, 1]])
+    np.testing.assert_array_equal(grid, [[0, 0, 0.5, 1, 1], [0, 0, 0.5, 1, 1]])
 
 
 @pytest.mark.parametrize("options, message", [

@@ -1,5 +1,5 @@
 """Pictures of training: loss curves, accuracies, update-rule comparisons, first-layer filters,
-linear classifiers' class templates and cross-validation results.
+a GAN's samples and losses, linear classifiers' class templates and cross-validation results.
 
 Every function returns a matplotlib Figure made with the object-oriented API
 (`matplotlib.figure.Figure`): no pyplot, no global current figure, no backend
@@ -139,14 +139,19 @@ def filter_grid(W, padding=1, image_shape=None, gap=0.0):
     without the last axis for gray; the gaps of `padding` pixels and empty slots hold
     `gap` (black by default).
     """
-    filters = scaled_filters(W, image_shape)
-    F, HH, WW, C = filters.shape
-    cols = math.ceil(math.sqrt(F))
+    return tile(scaled_filters(W, image_shape), padding)
+
+
+def tile(images, padding=1, cols=None, gap=0.0):
+    """Images (F, HH, WW, C) tiled into one image, `cols` per row (default: a square grid),
+    with gaps of `padding` pixels of value `gap`; the last axis is dropped when C is 1."""
+    F, HH, WW, C = images.shape
+    cols = cols or math.ceil(math.sqrt(F))
     rows = math.ceil(F / cols)
     grid = np.full((rows * (HH + padding) - padding, cols * (WW + padding) - padding, C), gap)
     for f in range(F):
         top, left = (f // cols) * (HH + padding), (f % cols) * (WW + padding)
-        grid[top:top + HH, left:left + WW] = filters[f]
+        grid[top:top + HH, left:left + WW] = images[f]
     return grid[:, :, 0] if C == 1 else grid
 
 
@@ -168,6 +173,53 @@ def plot_filters(W, padding=1, image_shape=None, title=None):
         spine.set_visible(False)
     if title:
         ax.set_title(title)
+    return fig
+
+
+def sample_grid(images, padding=1, cols=None):
+    """Generated images (N, C, H, W) with pixels in [-1, 1] (a tanh generator's range)
+    tiled into one image in [0, 1], all on that one scale so that brightness compares; the
+    gaps are mid-gray, since black is the digits' background."""
+    images = np.asarray(images, dtype=np.float64)
+    if images.ndim != 4 or images.shape[1] not in (1, 3):
+        raise ValueError(f"plots: images have shape {images.shape} but expected (N, C, H, W) "
+                         "with C 1 or 3")
+    return tile(np.clip((images.transpose(0, 2, 3, 1) + 1) / 2, 0, 1), padding, cols, gap=0.5)
+
+
+def plot_samples(images, title="Generated samples", cols=None):
+    """The sample_grid of generated images as a Figure."""
+    grid = sample_grid(images, cols=cols)
+    fig = Figure(figsize=(5, 5 * grid.shape[0] / grid.shape[1]), layout="constrained")
+    ax = fig.add_subplot()
+    ax.imshow(grid, cmap="gray" if grid.ndim == 2 else None, vmin=0, vmax=1,
+              interpolation="nearest")
+    ax.set_title(title)
+    ax.axis("off")
+    return fig
+
+
+def plot_gan_losses(history, window=None):
+    """The discriminator's and the generator's loss per iteration (a GANTrainer or a dict
+    with d_loss_history and g_loss_history), raw (faint) and as moving averages."""
+    get = history.get if isinstance(history, dict) else lambda key: getattr(history, key)
+    fig = Figure(figsize=(8, 4), layout="constrained")
+    ax = fig.add_subplot()
+    for key, label, color in (("d_loss_history", "discriminator", "tab:blue"),
+                              ("g_loss_history", "generator", "tab:orange")):
+        loss = np.asarray(get(key))
+        size = window or default_window(len(loss))
+        iterations = np.arange(1, len(loss) + 1)
+        ax.plot(iterations, loss, color=color, alpha=0.25)
+        if 1 < size <= len(loss):
+            ax.plot(iterations[size - 1:], moving_average(loss, size), color=color,
+                    label=f"{label} (moving average of {size})")
+        else:
+            ax.lines[-1].set(alpha=1, label=label)
+    ax.set_title("GAN losses")
+    ax.set_xlabel("Iteration")
+    ax.set_ylabel("Loss")
+    ax.legend()
     return fig
 
 

@@ -139,7 +139,7 @@ def filter_grid(W, padding=1, image_shape=None, gap=0.0):
     without the last axis for gray; the gaps of `padding` pixels and empty slots hold
     `gap` (black by default).
     """
-    return tile(scaled_filters(W, image_shape), padding)
+    return tile(scaled_filters(W, image_shape), padding, gap=gap)
 
 
 def tile(images, padding=1, cols=None, gap=0.0):

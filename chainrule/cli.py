@@ -93,6 +93,10 @@ DEFAULTS = {"dataset": "mnist", "epochs": 8, "batch_size": 50, "lr": 1e-3, "lr_d
             "hidden": "100", "weight_scale": "he", "clip_norm": None}
 CHARLM_DEFAULTS = {**DEFAULTS, "dataset": "text", "epochs": 6, "batch_size": 64, "lr": 2e-2,
                    "lr_decay": 0.7, "hidden": "128", "weight_scale": "xavier", "clip_norm": 5.0}
+# The transformer trains on the same text with Adam's usual step and a smaller width.
+TRANSFORMER_DEFAULTS = {**CHARLM_DEFAULTS, "lr": 3e-3, "lr_decay": 0.8, "hidden": "64",
+                        "clip_norm": 1.0}
+LANGUAGE_DEFAULTS = {"charlm": CHARLM_DEFAULTS, "transformer": TRANSFORMER_DEFAULTS}
 
 
 def model_for(config, example_shape, num_classes, chars=None):
@@ -102,7 +106,9 @@ def model_for(config, example_shape, num_classes, chars=None):
                "fc": {"normalization": config["normalization"],
                       "dropout_keep_ratio": config["dropout_keep"]},
                "charlm": {"wordvec_dim": config.get("wordvec_dim"), "cell": config.get("cell"),
-                          "chars": chars}}.get(config["model"], {})
+                          "chars": chars},
+               "transformer": {"context": config.get("seq_len"), "chars": chars}
+               }.get(config["model"], {})
     try:
         return nets.build_model(config["model"], example_shape, num_classes, config["hidden"],
                                 weight_scale=config["weight_scale"], reg=config["reg"],
@@ -177,11 +183,13 @@ def train_config(args):
     """The run's settings, as written to config.json (and read back by --resume)."""
     if args.model == "charlstm":
         args.model, args.cell = "charlm", "lstm"
-    defaults = CHARLM_DEFAULTS if args.model == "charlm" else DEFAULTS
+    language = args.model in LANGUAGE_DEFAULTS
+    defaults = LANGUAGE_DEFAULTS.get(args.model, DEFAULTS)
     option = {key: default if getattr(args, key) is None else getattr(args, key)
               for key, default in defaults.items()}
-    if (args.model == "charlm") != (option["dataset"] == "text"):
-        raise SystemExit("chainrule: --model charlm trains on --dataset text, and only it does")
+    if language != (option["dataset"] == "text"):
+        raise SystemExit("chainrule: --model charlm trains on --dataset text, as does "
+                         "--model transformer, and only they do")
     hidden = [int(h) for h in option["hidden"].split(",")]
     name = args.name or f"{args.model}-{option['dataset']}-{time.strftime('%Y%m%d-%H%M%S')}"
     weight_scale = option["weight_scale"]
@@ -195,7 +203,7 @@ def train_config(args):
               "normalization": args.normalization, "dropout_keep": args.dropout_keep,
               "reg": args.reg, "weight_scale": weight_scale, "clip_norm": option["clip_norm"],
               "seed": args.seed, "print_every": args.print_every}
-    if args.model == "charlm":
+    if language:
         config.update(cell=args.cell, seq_len=args.seq_len, wordvec_dim=args.wordvec_dim,
                       prime=args.prime, sample_length=args.sample_length,
                       temperature=args.temperature)

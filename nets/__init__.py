@@ -10,9 +10,10 @@ from nets.linear_classifier import (LinearClassifier, LinearSVM, Softmax,
                                     softmax_loss_naive, softmax_loss_vectorized,
                                     svm_loss_naive, svm_loss_vectorized)
 from nets.residual_net import ResidualNet
+from nets.transformer_lm import TransformerLM
 from nets.two_layer_net import TwoLayerNet
 
 __all__ = ["Graph", "TwoLayerNet", "FullyConnectedNet", "ThreeLayerConvNet", "ResidualNet",
-           "CharLM", "KNearestNeighbor", "LinearClassifier", "LinearSVM", "Softmax",
+           "CharLM", "TransformerLM", "KNearestNeighbor", "LinearClassifier", "LinearSVM", "Softmax",
            "svm_loss_naive", "svm_loss_vectorized", "softmax_loss_naive",
            "softmax_loss_vectorized", "build_model", "MODELS"]

@@ -32,3 +32,15 @@ def test_chainrule_train_charlm_writes_a_run_folder_with_vocab_and_sample(tmp_pa
 def test_chainrule_train_refuses_charlm_on_images(tmp_path):
     with pytest.raises(SystemExit, match="--model charlm trains on --dataset text"):
         main(["train", "--model", "charlm", "--dataset", "digits", "--out", str(tmp_path)])
+
+
+def test_chainrule_train_transformer_prints_a_sample_from_the_text(tmp_path, capsys):
+    status = main(["train", "--model", "transformer", "--epochs", "1", "--hidden", "8",
+                   "--seq-len", "8", "--batch-size", "1024", "--sample-length", "20",
+                   "--print-every", "1000", "--out", str(tmp_path), "--name", "gpt"])
+    assert status == 0
+    config = json.loads((tmp_path / "gpt" / "config.json").read_text())
+    assert (config["model"], config["dataset"], config["hidden"]) == ("transformer", "text", [8])
+    sample = (tmp_path / "gpt" / "sample.txt").read_text()
+    assert sample.startswith("Alice") and len(sample) == len("Alice") + 20 + 1
+    assert "nats/char" in capsys.readouterr().out

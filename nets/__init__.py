@@ -1,6 +1,7 @@
 """Nets: the computational graph engine, ready-made nets built on it, and the first
 course's k-nearest neighbours and linear classifiers."""
 from nets.build import MODELS, build_model
+from nets.captioning import CaptioningRNN, CaptioningTransformer
 from nets.char_lm import CharLM
 from nets.cnn import ThreeLayerConvNet
 from nets.fc_net import FullyConnectedNet
@@ -14,6 +15,6 @@ from nets.transformer_lm import TransformerLM
 from nets.two_layer_net import TwoLayerNet
 
 __all__ = ["Graph", "TwoLayerNet", "FullyConnectedNet", "ThreeLayerConvNet", "ResidualNet",
-           "CharLM", "TransformerLM", "KNearestNeighbor", "LinearClassifier", "LinearSVM", "Softmax",
+           "CharLM", "TransformerLM", "CaptioningRNN", "CaptioningTransformer", "KNearestNeighbor", "LinearClassifier", "LinearSVM", "Softmax",
            "svm_loss_naive", "svm_loss_vectorized", "softmax_loss_naive",
            "softmax_loss_vectorized", "build_model", "MODELS"]

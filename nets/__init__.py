@@ -15,6 +15,7 @@ from nets.transformer_lm import TransformerLM
 from nets.two_layer_net import TwoLayerNet
 
 __all__ = ["Graph", "TwoLayerNet", "FullyConnectedNet", "ThreeLayerConvNet", "ResidualNet",
-           "CharLM", "TransformerLM", "CaptioningRNN", "CaptioningTransformer", "KNearestNeighbor", "LinearClassifier", "LinearSVM", "Softmax",
+           "CharLM", "TransformerLM", "CaptioningRNN", "CaptioningTransformer",
+           "KNearestNeighbor", "LinearClassifier", "LinearSVM", "Softmax",
            "svm_loss_naive", "svm_loss_vectorized", "softmax_loss_naive",
            "softmax_loss_vectorized", "build_model", "MODELS"]

@@ -82,7 +82,7 @@ def test_top_k_one_and_temperature_zero_both_take_the_likeliest_character():
     assert int(np.argmax(scores[0, -1])) == ids[-1]
 
 
-def test_top_k_draws_only_among_the_k_likeliest(monkeypatch):
+def test_top_k_draws_only_among_the_k_likeliest():
     model = _tiny()
     scores = model.loss(np.array([[0]]))[0, -1]
     allowed = {model.chars[i] for i in np.argsort(scores)[-2:]}

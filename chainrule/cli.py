@@ -232,23 +232,26 @@ def add_train_parser(commands):
     train.add_argument("--model", choices=MODELS, default="cnn", help="the net to train")
     train.add_argument("--dataset", choices=data.DATASETS,
                        help="mnist and digits are bundled; cifar10 needs --data-root; text "
-                            "(bundled Alice in Wonderland) is for charlm "
-                            "(default mnist; text for charlm)")
+                            "(bundled Alice in Wonderland) is for charlm and transformer "
+                            "(default mnist; text for charlm and transformer)")
     train.add_argument("--data-root", help="folder of CIFAR-10's python batches")
     train.add_argument("--epochs", type=positive_int, help="epochs (default 8; 6 for charlm)")
     train.add_argument("--batch-size", type=positive_int, help="(default 50; 64 for charlm)")
     train.add_argument("--update-rule", choices=optim.UPDATE_RULES, default="adam",
                        help="an update rule of solver.optim")
     train.add_argument("--lr", type=positive_float,
-                       help="learning rate (default 1e-3; 2e-2 for charlm)")
+                       help="learning rate (default 1e-3; 2e-2 for charlm, 3e-3 for "
+                            "transformer)")
     train.add_argument("--lr-decay", type=positive_float,
-                       help="learning rate factor per epoch (default 0.9; 0.7 for charlm)")
+                       help="learning rate factor per epoch (default 0.9; 0.7 for charlm, "
+                            "0.8 for transformer)")
     train.add_argument("--clip-norm", type=positive_float,
                        help="rescale the gradients when their global norm exceeds this "
-                            "(default: no clipping; 5 for charlm)")
+                            "(default: no clipping; 5 for charlm, 1 for transformer)")
     train.add_argument("--hidden",
                        help="hidden units; comma-separated layers for --model fc "
-                            "(default 100; 128 for charlm)")
+                            "(default 100; 128 for charlm; the embedding width, 64, "
+                            "for transformer)")
     train.add_argument("--filters", type=positive_int, default=24, help="conv filters (cnn)")
     train.add_argument("--filter-size", type=positive_int, default=5, help="conv size (cnn)")
     train.add_argument("--normalization", choices=("batchnorm", "layernorm"),
@@ -262,14 +265,16 @@ def add_train_parser(commands):
     train.add_argument("--cell", choices=CELLS, default="lstm",
                        help="recurrent layer (charlm)")
     train.add_argument("--seq-len", type=positive_int, default=32,
-                       help="characters per training sequence (charlm)")
+                       help="characters per training sequence (charlm, transformer)")
     train.add_argument("--wordvec-dim", type=positive_int, default=32,
                        help="size of a character's embedding (charlm)")
-    train.add_argument("--prime", default="Alice", help="text the sample starts from (charlm)")
+    train.add_argument("--prime", default="Alice",
+                       help="text the sample starts from (charlm, transformer)")
     train.add_argument("--sample-length", type=non_negative_int, default=500,
-                       help="characters to sample after training (charlm)")
+                       help="characters to sample after training (charlm, transformer)")
     train.add_argument("--temperature", type=non_negative_float, default=0.7,
-                       help="sampling temperature; 0 takes the likeliest character (charlm)")
+                       help="sampling temperature; 0 takes the likeliest character "
+                            "(charlm, transformer)")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--print-every", type=positive_int, default=50)
     train.add_argument("--name", help="run folder name (default: model-dataset-time)")

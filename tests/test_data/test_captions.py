@@ -17,7 +17,8 @@ def small():
 def test_the_dict_has_coco_utils_layout(small):
     assert small["train_captions"].shape == (120, 17) and small["val_captions"].shape == (40, 17)
     assert small["train_captions"].dtype == np.int32
-    assert small["train_features"].shape == (60, 16) and small["val_images"].shape == (20, 3, 32, 32)
+    assert small["train_features"].shape == (60, 16)
+    assert small["val_images"].shape == (20, 3, 32, 32)
     np.testing.assert_array_equal(small["train_image_idxs"], np.repeat(np.arange(60), 2))
     assert small["idx_to_word"][:4] == ["<NULL>", "<START>", "<END>", "<UNK>"]
     assert all(small["word_to_idx"][w] == i for i, w in enumerate(small["idx_to_word"]))

@@ -1,8 +1,10 @@
-"""`chainrule train --model charlm` end to end: the run folder with vocab and sample."""
+"""`chainrule train --model charlm` and `--model transformer` end to end: the run folder
+with vocab and sample."""
 import json
 
 import pytest
 
+import data
 from chainrule.cli import main
 from data import load_text
 
@@ -34,9 +36,17 @@ def test_chainrule_train_refuses_charlm_on_images(tmp_path):
         main(["train", "--model", "charlm", "--dataset", "digits", "--out", str(tmp_path)])
 
 
-def test_chainrule_train_transformer_prints_a_sample_from_the_text(tmp_path, capsys):
+def test_chainrule_train_transformer_prints_a_sample_from_the_text(tmp_path, capsys,
+                                                                   monkeypatch):
+    load_dataset = data.load_dataset
+
+    def first_rows(*args, **kwargs):  # an epoch of 512 sequences, not of the whole book
+        text = load_dataset(*args, **kwargs)
+        return {**text, "X_train": text["X_train"][:512], "y_train": text["y_train"][:512]}
+
+    monkeypatch.setattr(data, "load_dataset", first_rows)
     status = main(["train", "--model", "transformer", "--epochs", "1", "--hidden", "8",
-                   "--seq-len", "8", "--batch-size", "1024", "--sample-length", "20",
+                   "--seq-len", "8", "--batch-size", "128", "--sample-length", "20",
                    "--print-every", "1000", "--out", str(tmp_path), "--name", "gpt"])
     assert status == 0
     config = json.loads((tmp_path / "gpt" / "config.json").read_text())

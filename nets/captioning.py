@@ -53,7 +53,7 @@ class SkipNull:
 class Captioner(Graph):
     """What both captioners share: the vocabulary, the two inputs, loss and its checks."""
 
-    def __init__(self, word_to_idx, dtype):
+    def __init__(self, word_to_idx, dtype, seed):
         for token in ("<NULL>", "<START>", "<END>"):
             if token not in word_to_idx:
                 raise ValueError(f"{type(self).__name__}: word_to_idx has no {token!r}")
@@ -64,7 +64,7 @@ class Captioner(Graph):
         self._end = word_to_idx["<END>"]
         super().__init__(loss_layer=SkipNull(self._null), dtype=dtype)
         self.input("captions")
-        self.rng = None
+        self.rng = np.random.default_rng(seed)
 
     def _normal(self, shape, fan_in):
         """cs231n's init: normal weights with std 1 / sqrt(fan_in)."""
@@ -116,9 +116,8 @@ class CaptioningRNN(Captioner):
         if cell_type not in CELLS:
             raise ValueError(f"CaptioningRNN: cell_type {cell_type!r} is not known "
                              f"(known: {', '.join(CELLS)})")
-        super().__init__(word_to_idx, dtype)
+        super().__init__(word_to_idx, dtype, seed)
         self.cell_type, self.hidden_dim = cell_type, hidden_dim
-        self.rng = np.random.default_rng(seed)
         layer, gates = CELLS[cell_type]
         V, D, W, H = self.vocab_size, input_dim, wordvec_dim, hidden_dim
         self.param("W_proj", self._normal((D, H), D))
@@ -161,9 +160,8 @@ class CaptioningTransformer(Captioner):
         if wordvec_dim % num_heads or wordvec_dim % 2:
             raise ValueError(f"CaptioningTransformer: wordvec_dim = {wordvec_dim} must be "
                              f"even and divisible by num_heads = {num_heads}")
-        super().__init__(word_to_idx, dtype)
+        super().__init__(word_to_idx, dtype, seed)
         self.max_length, self.num_heads = max_length, num_heads
-        self.rng = np.random.default_rng(seed)
         V, D, W = self.vocab_size, input_dim, wordvec_dim
         self.param("W_proj", self._normal((D, W), D))
         self.param("b_proj", np.zeros(W, dtype), decay=False)

@@ -126,6 +126,10 @@ DEFAULTS = {"model": "cnn", "dataset": "mnist", "data_root": None, "epochs": 8,
             "name": None, "out": "runs"}
 CHARLM_DEFAULTS = {**DEFAULTS, "dataset": "text", "epochs": 6, "batch_size": 64, "lr": 2e-2,
                    "lr_decay": 0.7, "hidden": [128], "weight_scale": "xavier", "clip_norm": 5.0}
+# The transformer trains on the same text with Adam's usual step and a smaller width.
+TRANSFORMER_DEFAULTS = {**CHARLM_DEFAULTS, "lr": 3e-3, "lr_decay": 0.8, "hidden": [64],
+                        "clip_norm": 1.0}
+LANGUAGE_DEFAULTS = {"charlm": CHARLM_DEFAULTS, "transformer": TRANSFORMER_DEFAULTS}
 CHARLM_ONLY = ("cell", "seq_len", "wordvec_dim", "prime", "sample_length", "temperature")
 # What --resume can honour: how long to train, how often to print, where the data now
 # is, and the sample drawn after training. Everything else would make it another run.
@@ -140,7 +144,9 @@ def model_for(config, example_shape, num_classes, chars=None):
                "fc": {"normalization": config["normalization"],
                       "dropout_keep_ratio": config["dropout_keep"]},
                "charlm": {"wordvec_dim": config.get("wordvec_dim"), "cell": config.get("cell"),
-                          "chars": chars}}.get(config["model"], {})
+                          "chars": chars},
+               "transformer": {"context": config.get("seq_len"), "chars": chars},
+               }.get(config["model"], {})
     try:
         return nets.build_model(config["model"], example_shape, num_classes, config["hidden"],
                                 weight_scale=config["weight_scale"], reg=config["reg"],
@@ -310,12 +316,14 @@ def train_config(args):
     model, cell = args.model or DEFAULTS["model"], args.cell
     if model == "charlstm":
         model, cell = "charlm", "lstm"
-    defaults = CHARLM_DEFAULTS if model == "charlm" else DEFAULTS
+    language = model in LANGUAGE_DEFAULTS
+    defaults = LANGUAGE_DEFAULTS.get(model, DEFAULTS)
     config = {key: defaults[key] if getattr(args, key) is None else getattr(args, key)
               for key in defaults if key != "out"}
     config.update(model=model, cell=cell or defaults["cell"])
-    if (model == "charlm") != (config["dataset"] == "text"):
-        raise CommandError("--model charlm trains on --dataset text, and only it does")
+    if language != (config["dataset"] == "text"):
+        raise CommandError("--model charlm trains on --dataset text, as does --model "
+                           "transformer, and only they do")
     if model == "cnn" and config["filter_size"] % 2 == 0:
         # An even filter shrinks the image by one, which the 2x2 pool cannot halve.
         raise CommandError(f"--filter-size {config['filter_size']}: the cnn pads its conv by "
@@ -323,7 +331,7 @@ def train_config(args):
                            "as its 2x2 max pool needs; try 3, 5 or 7")
     if config["name"] is None:
         config["name"] = f"{model}-{config['dataset']}-{time.strftime('%Y%m%d-%H%M%S')}"
-    if model != "charlm":
+    if not language:
         for key in CHARLM_ONLY:
             del config[key]
     return config
@@ -361,23 +369,26 @@ def add_train_parser(commands):
     train.add_argument("--model", choices=MODELS, help="the net to train")
     train.add_argument("--dataset", choices=data.DATASETS,
                        help="mnist and digits are bundled; cifar10 needs --data-root; text "
-                            "(bundled Alice in Wonderland) is for charlm "
-                            "(default mnist; text for charlm)")
+                            "(bundled Alice in Wonderland) is for charlm and transformer "
+                            "(default mnist; text for charlm and transformer)")
     train.add_argument("--data-root", help="folder of CIFAR-10's python batches")
     train.add_argument("--epochs", type=positive_int, help="epochs (default 8; 6 for charlm)")
     train.add_argument("--batch-size", type=positive_int, help="(default 50; 64 for charlm)")
     train.add_argument("--update-rule", choices=optim.UPDATE_RULES,
                        help="an update rule of solver.optim")
     train.add_argument("--lr", type=positive_float,
-                       help="learning rate (default 1e-3; 2e-2 for charlm)")
+                       help="learning rate (default 1e-3; 2e-2 for charlm, 3e-3 for "
+                            "transformer)")
     train.add_argument("--lr-decay", type=positive_float,
-                       help="learning rate factor per epoch (default 0.9; 0.7 for charlm)")
+                       help="learning rate factor per epoch (default 0.9; 0.7 for charlm, "
+                            "0.8 for transformer)")
     train.add_argument("--clip-norm", type=positive_float,
                        help="rescale the gradients when their global norm exceeds this "
-                            "(default: no clipping; 5 for charlm)")
+                            "(default: no clipping; 5 for charlm, 1 for transformer)")
     train.add_argument("--hidden", type=hidden_sizes,
                        help="hidden units; comma-separated layers for --model fc "
-                            "(default 100; 128 for charlm)")
+                            "(default 100; 128 for charlm; the embedding width, 64, "
+                            "for transformer)")
     train.add_argument("--filters", type=positive_int, help="conv filters (cnn)")
     train.add_argument("--filter-size", type=positive_int, help="conv size, odd (cnn)")
     train.add_argument("--normalization", choices=("batchnorm", "layernorm"),
@@ -390,14 +401,15 @@ def add_train_parser(commands):
                             "(default he; xavier for charlm)")
     train.add_argument("--cell", choices=CELLS, help="recurrent layer (charlm)")
     train.add_argument("--seq-len", type=positive_int,
-                       help="characters per training sequence (charlm)")
+                       help="characters per training sequence (charlm, transformer)")
     train.add_argument("--wordvec-dim", type=positive_int,
                        help="size of a character's embedding (charlm)")
-    train.add_argument("--prime", help="text the sample starts from (charlm)")
+    train.add_argument("--prime", help="text the sample starts from (charlm, transformer)")
     train.add_argument("--sample-length", type=non_negative_int,
-                       help="characters to sample after training (charlm)")
+                       help="characters to sample after training (charlm, transformer)")
     train.add_argument("--temperature", type=non_negative_float,
-                       help="sampling temperature; 0 takes the likeliest character (charlm)")
+                       help="sampling temperature; 0 takes the likeliest character "
+                            "(charlm, transformer)")
     train.add_argument("--seed", type=non_negative_int,
                        help="seeds the initial weights and the order of the batches")
     train.add_argument("--print-every", type=positive_int, help="iterations between loss lines")

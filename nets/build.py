@@ -9,6 +9,8 @@
     two_layer  TwoLayerNet
     residual   ResidualNet
     charlm     CharLM over num_classes characters; options wordvec_dim, cell, chars
+    transformer  TransformerLM over num_classes characters, embed_dim hidden_dims[0];
+               options num_heads, num_layers, context, chars
 
 Images are flattened for every net but cnn; the nets with one hidden width take
 hidden_dims[0].
@@ -19,9 +21,10 @@ from nets.char_lm import CharLM
 from nets.cnn import ThreeLayerConvNet
 from nets.fc_net import FullyConnectedNet
 from nets.residual_net import ResidualNet
+from nets.transformer_lm import TransformerLM
 from nets.two_layer_net import TwoLayerNet
 
-MODELS = ("cnn", "fc", "two_layer", "residual", "charlm")
+MODELS = ("cnn", "fc", "two_layer", "residual", "charlm", "transformer")
 
 
 def build_model(name, input_shape, num_classes, hidden_dims=(100,), weight_scale="he",
@@ -31,6 +34,9 @@ def build_model(name, input_shape, num_classes, hidden_dims=(100,), weight_scale
     if name == "charlm":
         return CharLM(num_classes, hidden_dim=hidden_dims[0], weight_scale=weight_scale,
                       reg=reg, seed=seed, **options)
+    if name == "transformer":
+        return TransformerLM(num_classes, embed_dim=hidden_dims[0], weight_scale=weight_scale,
+                             reg=reg, seed=seed, **options)
     if name == "cnn":
         if len(input_shape) != 3:
             raise ValueError(f"build_model: cnn needs images (C, H, W), but the examples "

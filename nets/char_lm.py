@@ -30,23 +30,20 @@ import numpy as np
 
 from layers import affine, embedding, gru, lstm, rnn, temporal_affine, temporal_softmax
 from nets import _zero_state
-from nets.graph import Graph
+from nets._language_model import LanguageModel, check_chars, draw
 from nets.init import Init
 
 CELLS = {"rnn": (rnn, 1), "lstm": (lstm, 4), "gru": (gru, 3)}  # layer, gates per unit
 
 
-class CharLM(Graph):
+class CharLM(LanguageModel):
     """Builds the four layers; Graph supplies loss(X, y=None); sample() writes text."""
 
     def __init__(self, vocab_size, wordvec_dim=32, hidden_dim=128, cell="lstm",
                  weight_scale="xavier", reg=0.0, dtype=np.float32, *, seed=None, chars=None):
         if cell not in CELLS:
             raise ValueError(f"CharLM: cell {cell!r} is not known (known: {', '.join(CELLS)})")
-        if chars is not None and not len(chars) == len(set(chars)) == vocab_size:
-            raise ValueError(f"CharLM: chars must hold vocab_size = {vocab_size} distinct "
-                             f"characters (id i is chars[i]), got {len(chars)} with "
-                             f"{len(set(chars))} distinct")
+        check_chars("CharLM", chars, vocab_size)
         # No Graph dtype: X holds integer ids, which must not be cast to floats.
         super().__init__(reg=reg, loss_layer=temporal_softmax)
         self.vocab_size, self.hidden_dim, self.cell = vocab_size, hidden_dim, cell
@@ -65,14 +62,6 @@ class CharLM(Graph):
         h = self.add(layer, name=cell, x=x, h0=h0, Wx="Wx", Wh="Wh", b="b")
         self.add(temporal_affine, name="scores", x=h, w="W_vocab", b="b_vocab")
 
-    def loss_per_char(self, X, y, batch_size=100):
-        """Mean cross-entropy per character, in nats, over all of X and y (no gradients)."""
-        total = 0.0
-        for i in range(0, len(X), batch_size):
-            scores = self.loss(X[i:i + batch_size])
-            total += temporal_softmax.forward(scores, y[i:i + batch_size])[0] * len(scores)
-        return total / y.size
-
     def sample(self, prime_text, length, temperature=1.0, seed=None):
         """prime_text followed by `length` characters drawn one at a time.
 
@@ -83,10 +72,7 @@ class CharLM(Graph):
         np.random.default_rng(seed), so a seed gives the same text every time.
         """
         ids = self._encode(prime_text)
-        if isinstance(length, bool) or not isinstance(length, int) or length < 0:
-            raise ValueError(f"CharLM.sample: length must be an int >= 0, got {length!r}")
-        if not temperature >= 0:
-            raise ValueError(f"CharLM.sample: temperature must be >= 0, got {temperature!r}")
+        self._check_sampling(length, temperature)
         rng = np.random.default_rng(seed)
         state = self._initial_state()
         for char_id in ids[:-1]:
@@ -94,22 +80,9 @@ class CharLM(Graph):
         char_id, drawn = ids[-1], []
         for _ in range(length):
             scores, state = self._step(char_id, state)
-            char_id = _draw(scores, temperature, rng)
+            char_id = draw(scores, temperature, rng)
             drawn.append(self.chars[char_id])
         return prime_text + "".join(drawn)
-
-    def _encode(self, text):
-        if self.chars is None:
-            raise ValueError("CharLM.sample: the model has no vocabulary; build it with "
-                             "CharLM(..., chars=...) or set model.chars (id i is chars[i])")
-        if not isinstance(text, str) or not text:
-            raise ValueError(f"CharLM.sample: prime_text must be a non-empty string to start "
-                             f"from, got {text!r}")
-        unknown = sorted(set(text) - set(self.chars))
-        if unknown:
-            raise ValueError(f"CharLM.sample: prime_text holds {''.join(unknown)!r}, not in "
-                             f"the model's vocabulary of {len(self.chars)} characters")
-        return [self.chars.index(c) for c in text]
 
     def _initial_state(self):
         zeros = np.zeros((1, self.hidden_dim), dtype=self.params["Wh"].dtype)
@@ -131,12 +104,3 @@ class CharLM(Graph):
             state = (h,)
         scores, _ = affine.forward(h, p["W_vocab"], p["b_vocab"])
         return scores[0], state
-
-
-def _draw(scores, temperature, rng):
-    """An id drawn from softmax(scores / temperature); temperature 0 takes the argmax."""
-    if temperature == 0:
-        return int(np.argmax(scores))
-    z = scores.astype(np.float64) / temperature  # float64, so p sums to 1 for rng.choice
-    p = np.exp(z - z.max())
-    return int(rng.choice(len(p), p=p / p.sum()))

@@ -1,6 +1,8 @@
-"""`chainrule train --model charlm` end to end: the run folder with vocab and sample."""
+"""`chainrule train --model charlm` and `--model transformer` end to end: the run folder
+with vocab and sample."""
 import json
 
+import data
 from chainrule.cli import main
 from data import load_text
 
@@ -31,3 +33,23 @@ def test_chainrule_train_refuses_charlm_on_images(tmp_path, capsys):
     assert main(["train", "--model", "charlm", "--dataset", "digits",
                  "--out", str(tmp_path)]) == 2
     assert "--model charlm trains on --dataset text" in capsys.readouterr().err
+
+
+def test_chainrule_train_transformer_prints_a_sample_from_the_text(tmp_path, capsys,
+                                                                   monkeypatch):
+    load_dataset = data.load_dataset
+
+    def first_rows(*args, **kwargs):  # an epoch of 512 sequences, not of the whole book
+        text = load_dataset(*args, **kwargs)
+        return {**text, "X_train": text["X_train"][:512], "y_train": text["y_train"][:512]}
+
+    monkeypatch.setattr(data, "load_dataset", first_rows)
+    status = main(["train", "--model", "transformer", "--epochs", "1", "--hidden", "8",
+                   "--seq-len", "8", "--batch-size", "128", "--sample-length", "20",
+                   "--print-every", "1000", "--out", str(tmp_path), "--name", "gpt"])
+    assert status == 0
+    config = json.loads((tmp_path / "gpt" / "config.json").read_text())
+    assert (config["model"], config["dataset"], config["hidden"]) == ("transformer", "text", [8])
+    sample = (tmp_path / "gpt" / "sample.txt").read_text()
+    assert sample.startswith("Alice") and len(sample) == len("Alice") + 20 + 1
+    assert "nats/char" in capsys.readouterr().out

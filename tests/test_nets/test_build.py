@@ -3,16 +3,19 @@ import numpy as np
 import pytest
 
 from nets import (MODELS, CharLM, FullyConnectedNet, ResidualNet, ThreeLayerConvNet,
-                  TwoLayerNet, build_model)
+                  TransformerLM, TwoLayerNet, build_model)
 
 BUILT = {"cnn": ThreeLayerConvNet, "fc": FullyConnectedNet, "two_layer": TwoLayerNet,
-         "residual": ResidualNet, "charlm": CharLM}
+         "residual": ResidualNet, "charlm": CharLM, "transformer": TransformerLM}
 
 
 @pytest.mark.parametrize("name", MODELS)
 def test_each_name_builds_its_net_for_the_data(name, rng):
     if name == "charlm":
         model = build_model(name, (5,), 7, (6,), seed=0, wordvec_dim=3, chars="abcdefg")
+        X, y = rng.integers(0, 7, size=(2, 5)), rng.integers(0, 7, size=(2, 5))
+    elif name == "transformer":
+        model = build_model(name, (5,), 7, (8,), seed=0, num_heads=2, chars="abcdefg")
         X, y = rng.integers(0, 7, size=(2, 5)), rng.integers(0, 7, size=(2, 5))
     else:
         options = {"num_filters": 2, "filter_size": 3} if name == "cnn" else {}

@@ -27,6 +27,11 @@ INPUTS = ("x",)
 PARAMS = ("gamma", "beta")
 
 
+def _column_dot(a, b):
+    """sum over N of a * b, per feature, without an (N, D) temporary."""
+    return np.einsum("nd,nd->d", a, b)
+
+
 def _check(x, gamma, beta, bn_param):
     """Validate the arguments; returns (gamma, beta) and bn_settings' five values."""
     check_array("batchnorm", "x", x, ndim=2)
@@ -39,23 +44,31 @@ def forward(x, gamma, beta, bn_param):
     gamma, beta, mode, eps, momentum, running_mean, running_var = _check(
         x, gamma, beta, bn_param)
     if mode == "train":
-        mean, var = x.mean(axis=0), x.var(axis=0)  # var divides by N: the biased variance
+        mean = x.mean(axis=0)
+        centered = x - mean
+        var = _column_dot(centered, centered) / x.shape[0]  # divides by N: the biased variance
         update_running(bn_param, momentum, mean, var)
     else:
         mean, var = running_mean.astype(x.dtype), running_var.astype(x.dtype)
+        centered = x - mean
     inv_std = 1 / np.sqrt(var + eps)  # eps inside the root keeps a constant feature finite
-    x_hat = (x - mean) * inv_std
-    out = gamma * x_hat + beta
+    x_hat = np.multiply(centered, inv_std, out=centered)  # our own array: no new one
+    out = gamma * x_hat
+    out += beta
     return out, (x_hat, gamma, inv_std, mode)
 
 
 def backward(dout, cache):
     x_hat, gamma, inv_std, mode = cache
     dbeta = dout.sum(axis=0)
-    dgamma = (dout * x_hat).sum(axis=0)
+    dgamma = _column_dot(dout, x_hat)
     if mode == "test":
         return dout * (gamma * inv_std), dgamma, dbeta
-    # The compact form of the chain through x_hat, var and mean (cs231n's "alt" backward).
+    # The compact form of the chain through x_hat, var and mean (cs231n's "alt" backward),
+    # dx = gamma * inv_std * (dout - (dbeta + x_hat * dgamma) / N), in four passes.
     N = dout.shape[0]
-    dx = (gamma * inv_std / N) * (N * dout - dbeta - x_hat * dgamma)
+    dx = x_hat * (-dgamma / N)
+    dx += dout
+    dx -= dbeta / N
+    dx *= gamma * inv_std
     return dx, dgamma, dbeta

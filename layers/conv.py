@@ -34,9 +34,11 @@ from layers._window import (conv_config, output_size, pad_images, window_offsets
 INPUTS = ("x",)
 PARAMS = ("w", "b")
 
-MAX_BYTES = 256 * 2**20
+MAX_BYTES = 24 * 2**20
 """Default budget, in bytes, for the im2col matrix of one chunk of the batch (and
-for dcols in backward). The cs231n shapes fit in one chunk many times over."""
+for dcols in backward). When the whole batch fits in one chunk, forward keeps cols
+for backward; otherwise backward rebuilds them chunk by chunk, one more im2col for
+a bounded memory (cs231n's 7x7 conv on a float32 batch of 50 has 30 MB of cols)."""
 
 
 def _check(x, w, b, conv_param):
@@ -60,20 +62,28 @@ def _check(x, w, b, conv_param):
 
 
 def _batches(N, bytes_per_sample, max_bytes):
-    """Slices of the batch, each as many samples as fit in max_bytes (at least one)."""
-    step = max(1, max_bytes // max(1, bytes_per_sample))
+    """Slices of the batch, of near-equal sizes, each fitting in max_bytes when one
+    sample does (a chunk holds at least one sample)."""
+    if N == 0:
+        return []
+    per_chunk = max(1, max_bytes // max(1, bytes_per_sample))
+    step = -(-N // -(-N // per_chunk))  # as many chunks as needed, then evened out
     return [slice(start, min(start + step, N)) for start in range(0, N, step)]
 
 
-def _im2col(x, HH, WW, stride, pad, H_out, W_out):
+def _im2col(x, HH, WW, stride, pad, H_out, W_out, buffer=None):
     """cols (C*HH*WW, N*H_out*W_out): row (c, i, j) holds x_pad[:, c] at offset (i, j).
 
     Built channel-major (C, HH, WW, N, H_out, W_out), so each of the HH*WW copies
     is one strided view of x_pad and the product with w lands with F in front.
+    `buffer`, a flat array of at least cols.size, is filled instead of a new array
+    (the chunks of one call reuse it while it is still in cache).
     """
     N, C = x.shape[:2]
     images = pad_images(x, pad).transpose(1, 0, 2, 3)  # (C, N, H_pad, W_pad), a view
-    cols = np.empty((C, HH, WW, N, H_out, W_out), dtype=x.dtype)
+    shape = (C, HH, WW, N, H_out, W_out)
+    cols = (np.empty(shape, dtype=x.dtype) if buffer is None
+            else buffer[:int(np.prod(shape))].reshape(shape))
     for i, j in window_offsets(HH, WW):
         cols[:, i, j] = images[window_slice(i, j, H_out, W_out, stride)]
     return cols.reshape(C * HH * WW, N * H_out * W_out)
@@ -88,6 +98,13 @@ def _col2im(dcols, x_shape, HH, WW, stride, pad, H_out, W_out):
         # Strided += is safe: within one offset no two outputs read the same input pixel.
         dx_pad[window_slice(i, j, H_out, W_out, stride)] += dcols[:, i, j]
     return dx_pad[:, :, pad:pad + H, pad:pad + W].transpose(1, 0, 2, 3)
+
+
+def _buffer(batches, size_per_sample, dtype):
+    """One im2col buffer for the chunks of a call, or None for a single chunk (or none)."""
+    if len(batches) <= 1:
+        return None
+    return np.empty(batches[0].stop * size_per_sample, dtype=dtype)
 
 
 def _join(parts, x):
@@ -105,8 +122,9 @@ def forward(x, w, b, conv_param, *, max_bytes=MAX_BYTES):
     w_rows = w.reshape(F, -1)
     out = np.empty((N, F, H_out, W_out), dtype=np.result_type(x, w, b))
     batches = _batches(N, w_rows.shape[1] * H_out * W_out * x.itemsize, max_bytes)
+    buffer = _buffer(batches, w_rows.shape[1] * H_out * W_out, x.dtype)
     for batch in batches:
-        cols = _im2col(x[batch], HH, WW, stride, pad, H_out, W_out)
+        cols = _im2col(x[batch], HH, WW, stride, pad, H_out, W_out, buffer)
         out_rows = (w_rows @ cols).reshape(F, -1, H_out, W_out)
         # Adding b while copying to (n, F, H_out, W_out) saves a pass over out.
         np.add(out_rows.transpose(1, 0, 2, 3), b.reshape(F, 1, 1), out=out[batch])
@@ -124,13 +142,15 @@ def backward(dout, cache, needs=None):
     w_rows = w.reshape(F, -1)
     dx_parts = []
     dw_rows = np.zeros_like(w_rows) if "w" in needs else None
+    buffer = None if kept_cols is not None else _buffer(
+        batches, w_rows.shape[1] * H_out * W_out, x.dtype)
     for batch in batches:
         x_batch = x[batch]
         # (F, n*H_out*W_out), columns ordered like cols' columns.
         dout_rows = dout[batch].transpose(1, 0, 2, 3).reshape(F, -1)
         if dw_rows is not None:
             cols = kept_cols if kept_cols is not None else _im2col(
-                x_batch, HH, WW, stride, pad, H_out, W_out)
+                x_batch, HH, WW, stride, pad, H_out, W_out, buffer)
             # dout_rows @ cols.T computed transposed: OpenBLAS runs this orientation steadily.
             dw_rows += (cols @ dout_rows.T).T
         if "x" in needs:

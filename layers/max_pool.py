@@ -60,17 +60,18 @@ def forward(x, pool_param):
     HH, WW, stride, H_out, W_out = _check(x, pool_param)
     offsets = [window_slice(i, j, H_out, W_out, stride) for i, j in window_offsets(HH, WW)]
     out, winner = _maxima_and_winners(x, offsets)
-    return out, (x, winner, (HH, WW, stride))
+    # Backward reads only x's shape and dtype, so x itself can be freed.
+    return out, (x.shape, x.dtype, winner, (HH, WW, stride))
 
 
 def backward(dout, cache):
-    x, winner, (HH, WW, stride) = cache
+    x_shape, dtype, winner, (HH, WW, stride) = cache
     if stride < HH or stride < WW:
-        return _backward_overlapping(dout, x, winner, HH, WW, stride)
+        return _backward_overlapping(dout, x_shape, dtype, winner, HH, WW, stride)
     H_out, W_out = dout.shape[2:]
     # Windows that tile x exactly write every entry of dx, so it needs no zeroing.
-    tiling = (H_out * HH, W_out * WW) == x.shape[2:]
-    dx = np.empty_like(x) if tiling else np.zeros_like(x)
+    tiling = (H_out * HH, W_out * WW) == x_shape[2:]
+    dx = (np.empty if tiling else np.zeros)(x_shape, dtype=dtype)
     won = np.empty(dout.shape, dtype=bool)  # buffer reused for every offset
     for k, (i, j) in enumerate(window_offsets(HH, WW)):
         np.equal(winner, k, out=won)
@@ -79,7 +80,7 @@ def backward(dout, cache):
     return dx
 
 
-def _backward_overlapping(dout, x, winner, HH, WW, stride):
+def _backward_overlapping(dout, x_shape, dtype, winner, HH, WW, stride):
     """backward when an input can be in several windows, so shares add up."""
     H_out, W_out = dout.shape[2:]
     # Offsets (i, j) with the same (i % stride, j % stride) add into the same
@@ -87,7 +88,8 @@ def _backward_overlapping(dout, x, winner, HH, WW, stride):
     # shares in a contiguous buffer per lattice, then writing each lattice once,
     # replaces HH*WW strided read-add-writes; the lattices cover x, so dx needs
     # no zeroing.
-    lattices = {(a, b): np.zeros(x[:, :, a::stride, b::stride].shape, dtype=x.dtype)
+    dx = np.empty(x_shape, dtype=dtype)
+    lattices = {(a, b): np.zeros(dx[:, :, a::stride, b::stride].shape, dtype=dtype)
                 for a, b in window_offsets(stride, stride)}
     won = np.empty(dout.shape, dtype=bool)  # buffers reused for every offset
     share = np.empty_like(dout)
@@ -96,7 +98,6 @@ def _backward_overlapping(dout, x, winner, HH, WW, stride):
         np.multiply(dout, won, out=share)
         m, n = i // stride, j // stride  # where window (0, 0)'s entry lands in the lattice
         lattices[i % stride, j % stride][:, :, m:m + H_out, n:n + W_out] += share
-    dx = np.empty_like(x)
     for (a, b), lattice in lattices.items():
         dx[:, :, a::stride, b::stride] = lattice
     return dx

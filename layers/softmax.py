@@ -24,7 +24,9 @@ def forward(x, y):
     _check(x, y)
     # Subtracting the row max keeps exp from overflowing; it cancels in the ratio.
     shifted = x - x.max(axis=1, keepdims=True)
-    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    # log_probs = shifted - log(sum(exp(shifted))), written over shifted (our own array).
+    log_probs = np.subtract(shifted, np.log(np.exp(shifted).sum(axis=1, keepdims=True)),
+                            out=shifted)
     N = x.shape[0]
     loss = -log_probs[np.arange(N), y].mean()
     return float(loss), (log_probs, y)
@@ -35,7 +37,8 @@ def backward(dloss, cache):
     N = log_probs.shape[0]
     dx = np.exp(log_probs)
     dx[np.arange(N), y] -= 1
-    return dx * (float(dloss) / N)
+    dx *= float(dloss) / N
+    return dx
 
 
 def loss(x, y):

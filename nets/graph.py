@@ -127,6 +127,8 @@ class Graph:
         self._set_mode("test" if y is None else "train")
         values, caches = self.forward(X)
         scores = values[self.output]
+        # backward reads the caches and only the shapes of the values: free the outputs now.
+        values = {name: np.broadcast_to(False, np.shape(v)) for name, v in values.items()}
         if y is None:
             return scores
         data_loss, dscores = self.loss_layer.loss(scores, y)

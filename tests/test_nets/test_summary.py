@@ -18,8 +18,8 @@ def test_three_layer_convnet_rows_and_totals():
     assert table.total_params == 825_046
     assert rows["conv1"].shape == (2, 32, 32, 32) and rows["max_pool1"].shape == (2, 32, 16, 16)
     assert rows["conv1"].inputs == "X, W1, b1" and rows["relu1"].layer == "relu"
-    # relu1 keeps conv1's output (float32) alive; it is counted once, there.
-    assert rows["relu1"].cache_bytes == 2 * 32 * 32 * 32 * 4
+    # relu1 keeps only the mask conv1's output > 0, one byte per entry.
+    assert rows["relu1"].cache_bytes == 2 * 32 * 32 * 32 * 1
     assert rows["affine1"].cache_bytes == 2 * 32 * 16 * 16 * 4  # it keeps max_pool1's output
     assert table.total_cache_bytes == sum(row.cache_bytes for row in table.rows)
 

@@ -5,8 +5,10 @@ Each box shows a node's name, its layer, its parameters and its output shape
 read by several nodes (a fan-out, such as the shortcut of a residual block) has
 its arrows drawn in orange: backward sums the gradients that come back along
 them. Arrows that skip over boxes bend to the right so that they stay visible.
-Given labels y as well as X, each box also shows the norm of the loss gradient
-with respect to that node's output, from one forward and backward.
+Given labels y as well as X, each box also shows "grad norm": the norm of the loss
+gradient with respect to that node's output, from one forward and backward. (It is
+not spelled dL/d<name>: with names like out_affine or b1_relu that would read as
+dL/dout, the upstream gradient, or dL/db, a bias gradient.)
 
 Object-oriented matplotlib only (a Figure, no pyplot state): show it in a
 notebook by leaving it as a cell's value, or write it with fig.savefig(path).
@@ -32,9 +34,10 @@ def draw(graph, X=None, y=None, input_shape=None):
     grads = None if y is None else _backward(graph, values, caches, y)
 
     order = [*graph.inputs, *(node.name for node in graph.nodes)]
-    fig = Figure(figsize=(6, 0.8 * len(order) + 0.6))
+    height = 0.6 * len(order) + 0.8       # inches: 0.6 per box, 0.8 for the title
+    fig = Figure(figsize=(6, height))
     ax = fig.add_subplot()
-    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=0.96)
+    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=1 - 0.5 / height)
     ax.set_xlim(-1, 1)
     ax.set_ylim(-len(order) + 0.5, 0.5)
     ax.axis("off")
@@ -49,9 +52,12 @@ def draw(graph, X=None, y=None, input_shape=None):
             skip = order.index(node.name) - order.index(ref)
             color = FANOUT_COLOR if readers[ref] > 1 else EDGE_COLOR
             _arrow(ax, boxes[ref], boxes[node.name], skip, color)
+    titles = []
+    if grads is not None:
+        titles.append("grad norm: |gradient of the loss wrt the node's output|")
     if any(count > 1 for count in readers.values()):
-        ax.set_title("orange: a value read by several nodes (gradients summed)",
-                     fontsize=9, color=FANOUT_COLOR)
+        titles.append("orange: a value read by several nodes (gradients summed)")
+    ax.set_title("\n".join(titles), fontsize=9)
     return fig
 
 
@@ -71,7 +77,7 @@ def _label(graph, node, values, grads):
     lines = [f"{node.name}: {layer}" + (f" ({', '.join(params)})" if params else ""),
              f"out {values[node.name].shape}"]
     if grads is not None and node.name in grads:
-        lines.append(f"|dL/d{node.name}| = {np.linalg.norm(grads[node.name]):.3g}")
+        lines.append(f"grad norm {np.linalg.norm(grads[node.name]):.3g}")
     return "\n".join(lines)
 
 

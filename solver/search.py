@@ -55,6 +55,14 @@ def fail(message, error=ValueError):
     raise error(f"search: {message}")
 
 
+class SpaceError(ValueError):
+    """A dimension spec that cannot be read: `name`, `spec` and the `reason`."""
+
+    def __init__(self, name, spec, reason):
+        super().__init__(f"search: {name} = {spec!r}: {reason}")
+        self.name, self.spec, self.reason = name, spec, reason
+
+
 # The space.
 
 class Dimension:
@@ -93,29 +101,30 @@ def parse_dimension(name, spec):
     if kind is None:
         kind = "choice" if "," in text or len(bounds) == 1 else "uniform"
     if kind not in TYPES:
-        fail(f"{name} = {text!r}: unknown dimension type {kind!r}; the types are "
+        raise SpaceError(name, text, f"unknown dimension type {kind!r}; the types are "
              f"{', '.join(TYPES)}")
     if kind == "choice":
         values = [_value(v) for v in ":".join(bounds).split(",") if v.strip()]
         if not values:
-            fail(f"{name} = {text!r}: a choice needs at least one value, as in 50,100,200")
+            raise SpaceError(name, text, "a choice needs at least one value, as in 50,100,200")
         return Dimension("choice", values=values)
     if len(bounds) != 2 or not all(_is_number(b) for b in bounds):
-        fail(f"{name} = {text!r}: expected low:high:{kind} with two numbers")
+        raise SpaceError(name, text, f"expected low:high:{kind} with two numbers")
     low, high = (int(b) if kind == "int" and _is_int(b) else float(b) for b in bounds)
     if kind == "int" and not (isinstance(low, int) and isinstance(high, int)):
-        fail(f"{name} = {text!r}: an int dimension needs integer bounds")
+        raise SpaceError(name, text, "an int dimension needs integer bounds")
     if not low < high:
-        fail(f"{name} = {text!r}: low ({bounds[0]}) must be below high ({bounds[1]})")
+        raise SpaceError(name, text, f"low ({bounds[0]}) must be below high ({bounds[1]})")
     if kind == "log" and low <= 0:
-        fail(f"{name} = {text!r}: a log dimension needs bounds > 0, got low {bounds[0]}")
+        raise SpaceError(name, text, f"a log dimension needs bounds > 0, got low {bounds[0]}")
     return Dimension(kind, low, high)
 
 
 def parse_space(specs):
     """{name: spec or Dimension} -> {name: Dimension}; an empty space is an error."""
     if not specs:
-        fail("the space is empty: give at least one dimension, e.g. {'lr': '1e-4:1e-1:log'}")
+        raise SpaceError("space", "", "it is empty: give at least one dimension, "
+                         "e.g. {'lr': '1e-4:1e-1:log'}")
     return {name: parse_dimension(name, spec) for name, spec in specs.items()}
 
 
@@ -322,8 +331,9 @@ class DaskExecutor:
 class SearchResult:
     """Every record of a search, with the leaderboard and the best trial."""
 
-    def __init__(self, records, build, checkpoint_dir):
+    def __init__(self, records, build, checkpoint_dir, names):
         self.records, self.build, self.checkpoint_dir = records, build, checkpoint_dir
+        self.names = names  # the searched hyperparameters, shown in the table
 
     @property
     def trials(self):
@@ -345,8 +355,7 @@ class SearchResult:
 
     def table(self, top=None):
         """The leaderboard as text: rank, trial, config, val accuracy, epochs, seconds."""
-        rows = self.leaderboard()[:top]
-        names = sorted({name for r in rows for name in r["config"]})
+        rows, names = self.leaderboard()[:top], self.names
         lines = [f"{'rank':>4} {'trial':>5} " + " ".join(f"{n:>10}" for n in names)
                  + f" {'val acc':>8} {'epochs':>6} {'seconds':>8}  status"]
         for rank, r in enumerate(rows, 1):
@@ -419,7 +428,7 @@ def search(build, space, trials, epochs, eta=3, seed=0, fixed=None, results=None
     finally:
         bar.close()
         executor.close()
-    return SearchResult(done, build, checkpoint_dir)
+    return SearchResult(done, build, checkpoint_dir, sorted(space))
 
 
 def _task_count(trials, schedule, eta):

@@ -28,7 +28,8 @@ Nothing is lost: every finished trial of every rung is one line of the results f
 write and fsync. The same search with the same file skips what is done; a different
 search is refused, naming what differs. A worker that dies mid-trial gets the trial
 run again elsewhere (it resumes from the trial's last checkpoint). A trial whose
-training diverges is recorded with status 'diverged' and its history. Ctrl-C stops
+training diverges (TrainingDiverged, or a layer refusing NaN/Inf scores after the
+first step) is recorded with status 'diverged', its history and the message. Ctrl-C stops
 the search; the results file keeps every finished line.
 
 Checkpoints live in `checkpoint_dir` (default: beside the results file), one folder
@@ -44,6 +45,7 @@ import time
 import numpy as np
 from tqdm import tqdm
 
+from solver import checkpoint
 from solver.solver import Solver, TrainingDiverged
 
 FORMAT = "chainrule.solver search"
@@ -190,11 +192,13 @@ def run_trial(build, config, trial, epochs, folder, resume):
         solver = Solver(model, data, **{**kwargs, "num_epochs": epochs, "verbose": False,
                                         "progress": False, "checkpoint_dir": folder,
                                         "checkpoint_name": "trial"},
-                        resume=folder if resume else None)
+                        resume=_latest_checkpoint(folder) if resume else None)
         status = "ok"
         try:
             solver.train()
-        except TrainingDiverged as error:
+        except ValueError as error:
+            if not _diverged(error, solver):
+                raise
             status, message = "diverged", str(error)
     record = {"trial": trial, "epochs": epochs, "config": config, "status": status,
               "val_acc": float(solver.best_val_acc),
@@ -205,6 +209,22 @@ def run_trial(build, config, trial, epochs, folder, resume):
     if status == "diverged":
         record["error"] = message
     return record
+
+
+def _diverged(error, solver):
+    """TrainingDiverged, or a layer refusing NaN/Inf scores once training has begun: the
+    parameters overflowed inside a forward pass before the Solver saw a bad loss."""
+    return isinstance(error, TrainingDiverged) or (
+        solver.iteration > 0 and any(word in str(error) for word in ("NaN", "Inf")))
+
+
+def _latest_checkpoint(folder):
+    """The trial's last checkpoint; None when its folder was lost, and then the trial
+    trains from the start, to the same result (training is deterministic)."""
+    try:
+        return checkpoint.find(folder, "trial")
+    except FileNotFoundError:
+        return None
 
 
 # The results file.

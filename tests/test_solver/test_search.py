@@ -151,15 +151,15 @@ def test_results_of_another_search_are_refused(local_result):
                       results=str(folder / "results.jsonl"), progress=False)
 
 
-@pytest.mark.parametrize("space, says", [
-    ({"lr": "1e2:1e3:log", "reg": "1e6:1e7:log"}, "the loss is"),   # TrainingDiverged
-    ({"lr": "1e12:1e13:log", "reg": "1e-6:1e-5:log"}, "contain Inf")])  # from softmax
-def test_diverging_trials_are_recorded(space, says, tmp_path):
+@pytest.mark.parametrize("space", [
+    {"lr": "1e2:1e3:log", "reg": "1e6:1e7:log"},      # the loss overflows: TrainingDiverged
+    {"lr": "1e20:1e25:log", "reg": "1e-6:1e-5:log"}])  # the scores may overflow first
+def test_diverging_trials_are_recorded(space, tmp_path):
     result = search.search(build, space, trials=2, epochs=2, eta=1, workers=2,
                            results=str(tmp_path / "r.jsonl"), progress=False)
     assert [r["status"] for r in result.trials] == ["diverged", "diverged"]
     for record in lines(tmp_path / "r.jsonl"):
-        assert record["status"] == "diverged" and says in record["error"]
+        assert any(word in record["error"] for word in ("the loss is", "scores contain"))
         assert record["history"]["loss_history"] and record["history"]["val_acc_history"]
 
 

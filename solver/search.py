@@ -186,7 +186,7 @@ def run_trial(build, config, trial, epochs, folder, resume):
     with BLAS on one thread; returns the record for the results file."""
     from threadpoolctl import threadpool_limits
 
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     with threadpool_limits(limits=1):
         model, data, kwargs = build(config)
         solver = Solver(model, data, **{**kwargs, "num_epochs": epochs, "verbose": False,
@@ -203,6 +203,7 @@ def run_trial(build, config, trial, epochs, folder, resume):
     record = {"trial": trial, "epochs": epochs, "config": config, "status": status,
               "val_acc": float(solver.best_val_acc),
               "seconds": time.perf_counter() - start,
+              "cpu_seconds": time.process_time() - cpu_start,
               "history": {"loss_history": [float(v) for v in solver.loss_history],
                           "train_acc_history": [float(v) for v in solver.train_acc_history],
                           "val_acc_history": [float(v) for v in solver.val_acc_history]}}

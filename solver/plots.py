@@ -17,6 +17,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 HISTORY_KEYS = ("loss_history", "train_acc_history", "val_acc_history")
+SEPARATOR = "tab:cyan"  # between the filters of plot_filters
 
 
 def history_of(source):
@@ -54,10 +55,10 @@ def plot_accuracy(history):
 
 
 def plot_history(history, window=None):
-    """Loss above, accuracies below: the usual picture of one training run."""
+    """Loss beside accuracies: the usual picture of one training run, slide-shaped."""
     history = history_of(history)
-    fig = Figure(figsize=(7, 7), layout="constrained")
-    loss_ax, accuracy_ax = fig.subplots(2, 1)
+    fig = Figure(figsize=(10, 3.8), layout="constrained")
+    loss_ax, accuracy_ax = fig.subplots(1, 2)
     draw_loss(loss_ax, history["loss_history"], window)
     draw_accuracy(accuracy_ax, history)
     return fig
@@ -65,10 +66,11 @@ def plot_history(history, window=None):
 
 def plot_comparison(histories, window=None):
     """Several runs on one figure, e.g. {'sgd': solver1, 'adam': solver2}: smoothed
-    training loss, train accuracy and val accuracy, one line per run in each."""
+    training loss, train accuracy and val accuracy side by side, one line per run in
+    each, one legend for all three."""
     runs = {name: history_of(history) for name, history in histories.items()}
-    fig = Figure(figsize=(7, 10), layout="constrained")
-    loss_ax, train_ax, val_ax = fig.subplots(3, 1)
+    fig = Figure(figsize=(10, 3.6), layout="constrained")
+    loss_ax, train_ax, val_ax = fig.subplots(1, 3)
     for name, history in runs.items():
         loss = history["loss_history"]
         w = max(1, min(window or default_window(len(loss)), len(loss)))
@@ -79,10 +81,12 @@ def plot_comparison(histories, window=None):
     for ax, title in ((loss_ax, "Training loss (moving average)"),
                       (train_ax, "Training accuracy"), (val_ax, "Validation accuracy")):
         ax.set_title(title)
-        ax.legend()
     loss_ax.set_xlabel("Iteration")
-    train_ax.set_xlabel("Epoch")
-    val_ax.set_xlabel("Epoch")
+    loss_ax.set_ylabel("Loss")
+    for ax in (train_ax, val_ax):
+        ax.set_xlabel("Epoch")
+        ax.set_ylabel("Accuracy (fraction correct)")
+    fig.legend(*loss_ax.get_legend_handles_labels(), loc="outside right upper")
     return fig
 
 
@@ -105,7 +109,7 @@ def draw_accuracy(ax, history):
     ax.plot(history["val_acc_history"], "-o", label="val")
     ax.set_title("Classification accuracy")
     ax.set_xlabel("Epoch")
-    ax.set_ylabel("Accuracy")
+    ax.set_ylabel("Accuracy (fraction correct)")
     ax.legend()
 
 
@@ -128,31 +132,42 @@ def scaled_filters(W, image_shape=None):
     return scaled.transpose(0, 2, 3, 1)
 
 
-def filter_grid(W, padding=1, image_shape=None):
+def filter_grid(W, padding=1, image_shape=None, gap=0.0):
     """First-layer filters tiled into one image, each filter scaled to [0, 1] on its own.
 
     W as for `scaled_filters`. Returns (rows*HH + gaps, cols*WW + gaps, 3) for RGB,
-    without the last axis for gray; the gaps of `padding` pixels are black.
+    without the last axis for gray; the gaps of `padding` pixels and empty slots hold
+    `gap` (black by default).
     """
     filters = scaled_filters(W, image_shape)
     F, HH, WW, C = filters.shape
     cols = math.ceil(math.sqrt(F))
     rows = math.ceil(F / cols)
-    grid = np.zeros((rows * (HH + padding) - padding, cols * (WW + padding) - padding, C))
+    grid = np.full((rows * (HH + padding) - padding, cols * (WW + padding) - padding, C), gap)
     for f in range(F):
         top, left = (f // cols) * (HH + padding), (f % cols) * (WW + padding)
         grid[top:top + HH, left:left + WW] = filters[f]
     return grid[:, :, 0] if C == 1 else grid
 
 
-def plot_filters(W, padding=1, image_shape=None):
-    """The filter grid of `filter_grid` as a Figure."""
-    grid = filter_grid(W, padding, image_shape)
+def plot_filters(W, padding=1, image_shape=None, title=None):
+    """The filter grid of `filter_grid` as a Figure. Black and white are each filter's
+    most negative and most positive weights, so the gaps between filters are drawn in
+    SEPARATOR, a colour that is no weight."""
+    grid = filter_grid(W, padding, image_shape, gap=np.nan)
+    rgb = grid if grid.ndim == 3 else np.repeat(grid[:, :, None], 3, axis=2)
+    # Transparent gaps show the axes' background.
+    rgba = np.dstack([np.nan_to_num(rgb, nan=0.0), ~np.isnan(rgb[:, :, :1])])
     fig = Figure(figsize=(6, 6 * grid.shape[0] / grid.shape[1]), layout="constrained")
     ax = fig.add_subplot()
-    ax.imshow(grid, cmap="gray" if grid.ndim == 2 else None, vmin=0, vmax=1,
-              interpolation="nearest")
-    ax.axis("off")
+    ax.imshow(rgba, interpolation="nearest")
+    ax.set_facecolor(SEPARATOR)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    if title:
+        ax.set_title(title)
     return fig
 
 

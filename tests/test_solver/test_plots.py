@@ -83,6 +83,15 @@ def test_filter_grid_of_gray_and_fully_connected_weights(rng):
         plots.filter_grid(np.zeros((4, 2, 5, 5)))
 
 
+def test_filter_gaps_are_no_weight_colour(rng):
+    fig = plots.plot_filters(rng.standard_normal((4, 1, 5, 5)), title="four filters")
+    ax = fig.axes[0]
+    image = ax.get_images()[0].get_array()
+    assert ax.get_title() == "four filters"
+    assert np.all(image[5, :, 3] == 0) and np.all(image[:5, :5, 3] == 1)   # a gap, a filter
+    assert ax.get_facecolor()[:3] not in {(0.0, 0.0, 0.0), (1.0, 1.0, 1.0)}
+
+
 def test_saved_figures_are_pngs(tmp_path):
     path = plots.save_history(fake_history(), str(tmp_path / "run" / "loss.png"))
     assert open(path, "rb").read(8) == PNG_SIGNATURE

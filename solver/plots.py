@@ -15,6 +15,7 @@ import os
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullFormatter
 
 HISTORY_KEYS = ("loss_history", "train_acc_history", "val_acc_history")
 SEPARATOR = "tab:cyan"  # between the filters of plot_filters
@@ -232,6 +233,9 @@ def plot_search(trials, x="lr", y="reg"):
         ax.legend()
     ax.set_xscale("log")
     ax.set_yscale("log")
+    # Labels on the decades only: labelled minor ticks overlap on a narrow range.
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_title(f"Random search: val accuracy over {x} and {y}")
     ax.set_xlabel(f"{x} (log scale)")
     ax.set_ylabel(f"{y} (log scale)")

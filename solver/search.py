@@ -25,12 +25,15 @@ same time and are collected as they finish.
 
 Nothing is lost: every finished trial of every rung is one line of the results file
 (JSON lines; its first line says which search it belongs to), written with a single
-write and fsync. The same search with the same file skips what is done; a different
-search is refused, naming what differs. A worker that dies mid-trial gets the trial
-run again elsewhere (it resumes from the trial's last checkpoint). A trial whose
-training diverges (TrainingDiverged, or a layer refusing NaN/Inf scores after the
-first step) is recorded with status 'diverged', its history and the message. Ctrl-C stops
-the search; the results file keeps every finished line.
+write and fsync: trial, epochs (its rung), config, status ('ok' or 'diverged'),
+val_acc (the best so far), seconds and cpu_seconds (of this rung), history (the
+Solver's three histories from the start) and, for a diverged trial, error. The same
+search with the same file skips what is done; a different search is refused, naming
+what differs. A worker that dies mid-trial gets the trial run again elsewhere (it
+resumes from the trial's last checkpoint). A trial whose training diverges
+(TrainingDiverged, or a layer refusing NaN/Inf scores after the first step) is
+recorded with status 'diverged', its history and the message. Ctrl-C stops the
+search; the results file keeps every finished line.
 
 Checkpoints live in `checkpoint_dir` (default: beside the results file), one folder
 per trial; on a cluster of several machines it must be a folder every worker sees.
@@ -275,7 +278,7 @@ def append_line(path, obj):
         os.close(fd)
 
 
-# Executors: submit(fn, *args) and as_completed over what was submitted.
+# Executors: run(tasks) yields (trial, record) as the trials finish, in any order.
 
 class LocalExecutor:
     """Worker processes (spawn); a pool broken by a dead worker is restarted and the

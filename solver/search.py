@@ -282,7 +282,13 @@ def append_line(path, obj):
 
 class LocalExecutor:
     """Worker processes (spawn); a pool broken by a dead worker is restarted and the
-    trials it held are submitted again."""
+    trials it held are submitted again.
+
+    Each worker starts its own session, as a separately started program would: Linux's
+    autogroup scheduling gives every session one share of the CPUs, so workers in the
+    driver's session would split one share between them whenever other sessions are
+    busy. Ctrl-C in the terminal then reaches only the driver, which ends the workers.
+    """
 
     def __init__(self, workers):
         self.workers = workers or os.cpu_count() or 1
@@ -294,7 +300,8 @@ class LocalExecutor:
         pending = dict(tasks)
         while pending:
             self.pool = self.pool or cf.ProcessPoolExecutor(
-                self.workers, mp_context=multiprocessing.get_context("spawn"))
+                self.workers, mp_context=multiprocessing.get_context("spawn"),
+                initializer=getattr(os, "setsid", None))
             futures = {}
             for key, args in pending.items():
                 attempts[key] += 1
@@ -314,6 +321,13 @@ class LocalExecutor:
     def close(self):
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def stop(self):
+        """End the workers now, without waiting for their trials (after Ctrl-C)."""
+        if self.pool is not None:
+            for process in list(self.pool._processes.values()):  # no public way before 3.14
+                process.terminate()
+        self.close()
 
 
 class DaskExecutor:
@@ -348,6 +362,8 @@ class DaskExecutor:
     def close(self):
         if self.own_client:
             self.client.close()
+
+    stop = close  # run() has cancelled the futures on its way out
 
 
 # The search.
@@ -449,6 +465,9 @@ def search(build, space, trials, epochs, eta=3, seed=0, fixed=None, results=None
                 bar.update()
                 bar.set_postfix_str(f"rung {rung} best {max(r['val_acc'] for r in done):.3f}")
             race = [r["trial"] for r in survivors([finished[t] for t in race], eta)]
+    except KeyboardInterrupt:
+        executor.stop()
+        raise
     finally:
         bar.close()
         executor.close()

@@ -513,9 +513,10 @@ def build_parser():
     check.add_argument("--seed", type=int, default=0, help="seed of the cases (default 0)")
     check.set_defaults(run=gradcheck_command)
     add_train_parser(commands)
-    from chainrule import assignment, grade
+    from chainrule import assignment, grade, search_command
     assignment.add_parser(commands)
     grade.add_parser(commands)
+    search_command.add_parser(commands)
     return parser
 
 

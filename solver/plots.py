@@ -1,5 +1,6 @@
 """Pictures of training: loss curves, accuracies, update-rule comparisons, first-layer filters,
-a GAN's samples and losses, linear classifiers' class templates and cross-validation results.
+a GAN's samples and losses, linear classifiers' class templates, cross-validation results
+and hyperparameter searches.
 
 Every function returns a matplotlib Figure made with the object-oriented API
 (`matplotlib.figure.Figure`): no pyplot, no global current figure, no backend
@@ -15,6 +16,7 @@ import os
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullFormatter
 
 HISTORY_KEYS = ("loss_history", "train_acc_history", "val_acc_history")
 SEPARATOR = "tab:cyan"  # between the filters of plot_filters
@@ -259,6 +261,54 @@ def plot_cross_validation(results, xlabel="k"):
     ax.set_xlabel(xlabel)
     ax.set_ylabel("Cross-validation accuracy")
     ax.legend()
+    return fig
+
+
+def plot_search(trials, x="lr", y="reg"):
+    """cs231n's picture of a random search: one dot per trial at (x, y) on log axes,
+    coloured by its best val accuracy; a cross marks a diverged trial. `trials` are
+    search records (dicts with 'config', 'val_acc', 'status'), e.g. SearchResult.trials."""
+    trials = list(trials)
+    missing = [name for name in (x, y) if any(name not in t["config"] for t in trials)]
+    if not trials or missing:
+        raise ValueError(f"plots: plot_search needs trials whose configs hold {x!r} and "
+                         f"{y!r}; got {len(trials)} trials, missing {missing}")
+    fig = Figure(figsize=(7, 5), layout="constrained")
+    ax = fig.add_subplot()
+    ok = [t for t in trials if t["status"] == "ok"]
+    dots = ax.scatter([t["config"][x] for t in ok], [t["config"][y] for t in ok],
+                      c=[t["val_acc"] for t in ok], cmap="viridis", s=60, edgecolors="k")
+    fig.colorbar(dots, ax=ax, label="best val accuracy")
+    diverged = [t for t in trials if t["status"] != "ok"]
+    if diverged:
+        ax.scatter([t["config"][x] for t in diverged], [t["config"][y] for t in diverged],
+                   marker="x", color="tab:red", s=60, label="diverged")
+        ax.legend()
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    # Labels on the decades only: labelled minor ticks overlap on a narrow range.
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.yaxis.set_minor_formatter(NullFormatter())
+    ax.set_title(f"Random search: val accuracy over {x} and {y}")
+    ax.set_xlabel(f"{x} (log scale)")
+    ax.set_ylabel(f"{y} (log scale)")
+    return fig
+
+
+def plot_rungs(records):
+    """Successive halving: each trial's best val accuracy at each rung it reached
+    (epochs trained so far), one line per trial."""
+    by_trial = {}
+    for record in sorted(records, key=lambda r: (r["trial"], r["epochs"])):
+        by_trial.setdefault(record["trial"], []).append(record)
+    fig = Figure(figsize=(7, 4), layout="constrained")
+    ax = fig.add_subplot()
+    for trial, rungs in by_trial.items():
+        ax.plot([r["epochs"] for r in rungs], [r["val_acc"] for r in rungs], "-o",
+                color="tab:blue", alpha=0.5, markersize=4)
+    ax.set_title("Successive halving: val accuracy at each rung (one line per trial)")
+    ax.set_xlabel("Epochs trained (rung)")
+    ax.set_ylabel("Best val accuracy")
     return fig
 
 

@@ -169,3 +169,11 @@ def test_student_version_runs(path, kernel_env):
         assert NOT_DONE in said, (
             f"{path.name}, student version: check cell {index} printed {said!r}, "
             f"not {NOT_DONE!r}")
+
+
+def test_the_course_map_lists_every_notebook_in_order():
+    """notebooks/README.md names every notebook once, in the order of their numbers."""
+    course_map = (REPO / "notebooks" / "README.md").read_text()
+    rows = [line.split("|")[1].strip() for line in course_map.splitlines()
+            if line.startswith("| ") and not line.startswith("| notebook")]
+    assert rows == [path.stem for path in NOTEBOOKS if path.stem[:2].isdigit()] + ["for_teachers"]

@@ -48,7 +48,6 @@ import time
 import numpy as np
 from tqdm import tqdm
 
-from solver import checkpoint
 from solver.solver import Solver, TrainingDiverged
 
 FORMAT = "chainrule.solver search"
@@ -199,9 +198,7 @@ def run_trial(build, config, trial, epochs, folder, resume):
         status = "ok"
         try:
             solver.train()
-        except ValueError as error:
-            if not _diverged(error, solver):
-                raise
+        except TrainingDiverged as error:
             status, message = "diverged", str(error)
     record = {"trial": trial, "epochs": epochs, "config": config, "status": status,
               "val_acc": float(solver.best_val_acc),
@@ -215,20 +212,13 @@ def run_trial(build, config, trial, epochs, folder, resume):
     return record
 
 
-def _diverged(error, solver):
-    """TrainingDiverged, or a layer refusing NaN/Inf scores once training has begun: the
-    parameters overflowed inside a forward pass before the Solver saw a bad loss."""
-    return isinstance(error, TrainingDiverged) or (
-        solver.iteration > 0 and any(word in str(error) for word in ("NaN", "Inf")))
-
-
 def _latest_checkpoint(folder):
-    """The trial's last checkpoint; None when its folder was lost, and then the trial
-    trains from the start, to the same result (training is deterministic)."""
-    try:
-        return checkpoint.find(folder, "trial")
-    except FileNotFoundError:
-        return None
+    """The trial's folder, from whose latest good checkpoint the Solver resumes; None
+    when it holds none (the folder was lost), and then the trial trains from the
+    start, to the same result (training is deterministic)."""
+    found = os.path.isdir(folder) and any(
+        name.startswith("trial_") and name.endswith(".json") for name in os.listdir(folder))
+    return folder if found else None
 
 
 # The results file.

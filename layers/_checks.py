@@ -151,3 +151,17 @@ def check_positive_int(layer, name, value, minimum=1):
         fail(layer, f"{name} must be an int, got {value!r}", TypeError)
     if value < minimum:
         fail(layer, f"{name} must be at least {minimum}, got {value}")
+
+
+def check_targets(layer, x, y):
+    """A loss's scores x and targets y of x's shape, both finite, with N >= 1; returns y
+    in x's dtype (integer labels such as 0/1 promoted)."""
+    check_array(layer, "x", x)
+    check_batch(layer, x, "the loss is a mean over the N examples and needs N >= 1")
+    if isinstance(y, np.ndarray) and y.dtype.kind in "iu":
+        y = y.astype(x.dtype)
+    check_array(layer, "y", y)
+    check_shape(layer, "y", y, x.shape)
+    check_finite(layer, "scores", x)
+    check_finite(layer, "targets y", y)
+    return y.astype(x.dtype, copy=False)

@@ -7,7 +7,7 @@ Shapes: x (N, ...) predictions, N >= 1; y like x, the targets (integers are prom
 to x's dtype); loss a float, dx like x.
 """
 import numpy as np
-from layers._checks import check_array, check_batch, check_finite, check_shape
+from layers._checks import check_targets
 from layers._loss import loss_and_dx
 
 INPUTS = ("x",)
@@ -16,15 +16,7 @@ PARAMS = ()
 
 def _check(x, y):
     """The targets y in x's dtype, after checking both."""
-    check_array("mse", "x", x)
-    check_batch("mse", x, "the loss is a mean over the N examples and needs N >= 1")
-    if isinstance(y, np.ndarray) and y.dtype.kind in "iu":
-        y = y.astype(x.dtype)
-    check_array("mse", "y", y)
-    check_shape("mse", "y", y, x.shape)
-    check_finite("mse", "scores", x)
-    check_finite("mse", "targets y", y)
-    return y.astype(x.dtype, copy=False)
+    return check_targets("mse", x, y)
 
 
 def forward(x, y):

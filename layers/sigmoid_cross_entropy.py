@@ -11,7 +11,7 @@ Shapes: x (N, ...) logits, N >= 1; y like x, labels in {0, 1} or probabilities i
 [0, 1] (integer labels are promoted to x's dtype); loss a float, dx like x.
 """
 import numpy as np
-from layers._checks import check_array, check_batch, check_finite, check_shape, fail
+from layers._checks import check_targets, fail
 from layers._loss import loss_and_dx
 from layers._recurrent import sigmoid
 
@@ -21,19 +21,11 @@ PARAMS = ()
 
 def _check(x, y):
     """The targets y in x's dtype, after checking both."""
-    check_array("sigmoid_cross_entropy", "x", x)
-    check_batch("sigmoid_cross_entropy", x,
-                "the loss is a mean over the N examples and needs N >= 1")
-    if isinstance(y, np.ndarray) and y.dtype.kind in "iu":
-        y = y.astype(x.dtype)
-    check_array("sigmoid_cross_entropy", "y", y)
-    check_shape("sigmoid_cross_entropy", "y", y, x.shape)
-    check_finite("sigmoid_cross_entropy", "scores", x)
-    check_finite("sigmoid_cross_entropy", "targets y", y)
+    y = check_targets("sigmoid_cross_entropy", x, y)
     if y.min() < 0 or y.max() > 1:
         bad = y[(y < 0) | (y > 1)][0]
         fail("sigmoid_cross_entropy", f"y holds {bad}, but a target is a probability in [0, 1]")
-    return y.astype(x.dtype, copy=False)
+    return y
 
 
 def forward(x, y):

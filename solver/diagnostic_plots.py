@@ -18,7 +18,7 @@ import math
 import numpy as np
 from matplotlib.figure import Figure
 
-from solver.plots import save_figure
+from solver.plots import fields_of, save_figure
 
 GUIDE_RATIO = 1e-3
 RECORDS = ("iterations", "update_ratio", "grad_norm", "probe_iterations",
@@ -27,12 +27,10 @@ RECORDS = ("iterations", "update_ratio", "grad_norm", "probe_iterations",
 
 def records_of(source):
     """The records of a Diagnostics object or a dict, as a dict."""
+    records = fields_of(source, RECORDS, "diagnostic_plots: the diagnostics",
+                        "a Diagnostics callback")
     get = source.get if isinstance(source, dict) else lambda key: getattr(source, key, None)
-    missing = [key for key in RECORDS if get(key) is None]
-    if missing:
-        raise ValueError(f"diagnostic_plots: the diagnostics have no {', '.join(missing)}; "
-                         f"pass a Diagnostics callback or a dict with {', '.join(RECORDS)}")
-    return {key: get(key) for key in (*RECORDS, "activations")}
+    return {**records, "activations": get("activations")}
 
 
 def plot_update_ratios(diagnostics, params=None):

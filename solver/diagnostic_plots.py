@@ -27,7 +27,7 @@ RECORDS = ("iterations", "update_ratio", "grad_norm", "probe_iterations",
 
 def records_of(source):
     """The records of a Diagnostics object or a dict, as a dict."""
-    records = fields_of(source, RECORDS, "diagnostic_plots: the diagnostics",
+    records = fields_of(source, RECORDS, "diagnostic_plots: the diagnostics have",
                         "a Diagnostics callback")
     get = source.get if isinstance(source, dict) else lambda key: getattr(source, key, None)
     return {**records, "activations": get("activations")}

@@ -24,17 +24,17 @@ SEPARATOR = "tab:cyan"  # between the filters of plot_filters
 
 def history_of(source):
     """The three histories of a Solver or a dict, as a dict of lists."""
-    found = fields_of(source, HISTORY_KEYS, "plots: the history", "a Solver")
+    found = fields_of(source, HISTORY_KEYS, "plots: the history has", "a Solver")
     return {key: list(value) for key, value in found.items()}
 
 
 def fields_of(source, keys, what, kind):
     """{key: value} for `keys`, read from a dict or an object's attributes; a ValueError
-    ("<what> has no ...; pass <kind> or a dict with ...") names the missing ones."""
+    ("<what> no ...; pass <kind> or a dict with ...") names the missing ones."""
     get = source.get if isinstance(source, dict) else lambda key: getattr(source, key, None)
     missing = [key for key in keys if get(key) is None]
     if missing:
-        raise ValueError(f"{what} has no {', '.join(missing)}; pass {kind} or a dict with "
+        raise ValueError(f"{what} no {', '.join(missing)}; pass {kind} or a dict with "
                          f"{', '.join(keys)}")
     return {key: get(key) for key in keys}
 

@@ -25,3 +25,15 @@ def test_forward_and_backward_match_elementwise_definition(rng):
 def test_integer_or_object_x_is_refused(bad, dtype):
     with pytest.raises(TypeError, match=f"relu: x must be a float array, got dtype {dtype}"):
         relu.forward(bad)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_large_arrays_split_over_threads_match_the_definition(rng, dtype):
+    # Large enough for layers._parallel to cut the work into parts; one transposed
+    # (non-contiguous) input, too.
+    x = rng.standard_normal((64, 64, 40)).astype(dtype).transpose(2, 0, 1)
+    dout = rng.standard_normal(x.shape).astype(dtype)
+    out, cache = relu.forward(x)
+    np.testing.assert_array_equal(out, np.where(x > 0, x, 0))
+    assert out.dtype == dtype
+    np.testing.assert_array_equal(relu.backward(dout, cache), np.where(x > 0, dout, 0))

@@ -1,0 +1,68 @@
+"""Every core for the layers' elementwise work.
+
+A BLAS spreads each matrix product over its threads, but numpy runs every ufunc,
+reduction and copy on one thread. It does release the GIL inside them, so a layer
+can cut such work along an axis and hand the parts to threads: on two cores a large
+relu or im2col copy then takes about half the time.
+
+The layers use as many threads as the BLAS does at that moment (threadpoolctl reads
+the BLAS's own setting), so whatever limits the BLAS limits them too:
+`chainrule.blas.limit_threads(1)` in a notebook, a search worker's one thread,
+OPENBLAS_NUM_THREADS=1. Work smaller than MIN_PART_BYTES per part stays on the
+calling thread, where handing it over would cost more than it saves.
+"""
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+from threadpoolctl import ThreadpoolController
+
+MIN_PART_BYTES = 2**18
+"""The least work, in bytes of the largest array touched, worth a thread of its own."""
+
+_blas = None   # the BLAS's threadpoolctl controller, found at first use (False: none)
+_pool = None   # the threads; None again in a forked child, whose threads did not survive
+_pool_size = 0
+
+
+def threads():
+    """The number of threads the BLAS uses now (1 where no BLAS is found)."""
+    global _blas
+    if _blas is None:
+        found = ThreadpoolController().select(user_api="blas").lib_controllers
+        _blas = found[0] if found else False
+    return max(1, _blas.get_num_threads()) if _blas else 1
+
+
+def _forget_pool():
+    global _pool, _pool_size
+    _pool, _pool_size = None, 0
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
+
+
+def part_slices(n, parts):
+    """`parts` slices of near-equal length that cover range(n) in order."""
+    bounds = [n * k // parts for k in range(parts + 1)]
+    return [slice(start, stop) for start, stop in zip(bounds[:-1], bounds[1:])]
+
+
+def in_parts(work, n, nbytes):
+    """Call work(part) for slices `part` that cover range(n), at once on threads()
+    threads when there is enough work (`nbytes`, the largest array it touches), else
+    once with slice(0, n). Returns the calls' results in the order of the parts.
+
+    `work` must write only into its own part of any output, and must not depend on
+    the order the parts run in.
+    """
+    global _pool, _pool_size
+    parts = min(threads(), n, nbytes // MIN_PART_BYTES)
+    if parts <= 1:
+        return [work(slice(0, n))]
+    if _pool_size < parts - 1:
+        _pool_size = parts - 1
+        _pool = ThreadPoolExecutor(_pool_size, thread_name_prefix="chainrule-layers")
+    first, *rest = part_slices(n, parts)
+    futures = [_pool.submit(work, part) for part in rest]
+    return [work(first)] + [future.result() for future in futures]

@@ -49,7 +49,7 @@ PLAYERS = ("generator", "discriminator")
 class GANTrainer:
     """Trains `generator` against `discriminator` on the real examples X (N, ...)."""
 
-    def __init__(self, generator, discriminator, X, noise_dim=None, batch_size=128,
+    def __init__(self, generator, discriminator, X, noise_dim=None, batch_size=64,
                  num_iterations=1000, optim_config=None, num_samples=16, sample_every=100,
                  print_every=100, out_dir=None, checkpoint_every=None, resume=None, seed=0,
                  verbose=True):

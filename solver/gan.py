@@ -15,9 +15,9 @@ The G step's gradient crosses D: with dscores = dL/ds at s = D(G(z)),
 so D's weights are used but not changed. Each forward runs once and its caches serve
 the backward that follows: G(z) once per iteration (G does not change in the D step),
 D(G(z)) once more after D's update. Both players step with Adam, beta1 = 0.5 as in
-cs231n's GAN and a learning rate of 2e-3 (twice cs231n's: with nets/gan.py's pair it
-draws clear digits in half the iterations, and still converges). The noise is uniform
-in [-1, 1].
+cs231n's GAN, at learning rate 2e-3: twice cs231n's, which nets/gan.py's generator
+(batchnorm) takes in its stride, drawing clear digits in half the iterations (see
+benchmarks/README.md). The noise is uniform in [-1, 1].
 
 A GANTrainer needs graphs (nets/graph.py's `forward`, `backward`, `params`,
 `trainable`, `state`, and the discriminator's `loss_layer`); nets/gan.py builds a

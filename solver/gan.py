@@ -9,23 +9,32 @@ GAN, 0.5 * (s - y)**2 for the least-squares GAN), one iteration is
 
 The G step's gradient crosses D: with dscores = dL/ds at s = D(G(z)),
 
-    dfake = D.gradients(fake, dscores, wrt=("X",))["X"]      d loss / d G(z)
-    grads = G.gradients(z, dfake, wrt=G's params)            d loss / d G's params
+    dfake = d loss / d G(z)        D's backward to its input, from dscores
+    grads = d loss / d G's params  G's backward, from dfake
 
-so D's weights are used but not changed. Both players step with Adam (beta1 = 0.5,
-as in cs231n's GAN). The noise is uniform in [-1, 1].
+so D's weights are used but not changed. Each forward runs once and its caches serve
+the backward that follows: G(z) once per iteration (G does not change in the D step),
+D(G(z)) once more after D's update. Both players step with Adam, beta1 = 0.5 as in
+cs231n's GAN, at learning rate 2e-3: twice cs231n's, which nets/gan.py's generator
+(batchnorm) takes in its stride, drawing clear digits in half the iterations (see
+benchmarks/README.md). The noise is uniform in [-1, 1].
 
-A GANTrainer needs only the model interface (`params`, `loss`), `gradients`, and the
-discriminator's `loss_layer`; nets/gan.py builds a pair. Real images X are taken as
-given: scale them to the generator's range ([-1, 1] for tanh). The trainer keeps:
+A GANTrainer needs graphs (nets/graph.py's `forward`, `backward`, `params`,
+`trainable`, `state`, and the discriminator's `loss_layer`); nets/gan.py builds a
+pair. Both train in train mode, and the samples are drawn in test mode, so a
+generator with batchnorm is sampled with its running statistics. Real images X are
+taken as given: scale them to the generator's range ([-1, 1] for tanh). The trainer
+keeps:
 
     d_loss_history, g_loss_history   one entry per iteration
     samples                          [(iteration, G(fixed noise) as images)], every
                                      sample_every iterations and at the end
     out_dir                          samples_<iteration>.png there, and checkpoints in
                                      out_dir/checkpoints (gan_<iteration>.npz / .json,
-                                     each written atomically); resume= a checkpoint's
-                                     .json or a folder (its latest) continues bit-exactly
+                                     each written atomically, with the params and
+                                     batchnorm's running statistics); resume= a
+                                     checkpoint's .json or a folder (its latest)
+                                     continues bit-exactly
 """
 import json
 import os
@@ -42,7 +51,7 @@ PLAYERS = ("generator", "discriminator")
 class GANTrainer:
     """Trains `generator` against `discriminator` on the real examples X (N, ...)."""
 
-    def __init__(self, generator, discriminator, X, noise_dim=None, batch_size=128,
+    def __init__(self, generator, discriminator, X, noise_dim=None, batch_size=64,
                  num_iterations=1000, optim_config=None, num_samples=16, sample_every=100,
                  print_every=100, out_dir=None, checkpoint_every=None, resume=None, seed=0,
                  verbose=True):
@@ -52,8 +61,9 @@ class GANTrainer:
         self.sample_every, self.print_every = sample_every, print_every
         self.out_dir, self.checkpoint_every, self.verbose = out_dir, checkpoint_every, verbose
         _check_settings(X, batch_size, num_iterations, sample_every, checkpoint_every)
-        defaults = {"learning_rate": 1e-3, "beta1": 0.5, **(optim_config or {})}
-        self.optim_configs = {player: {p: dict(defaults) for p in getattr(self, player).params}
+        defaults = {"learning_rate": 2e-3, "beta1": 0.5, **(optim_config or {})}
+        self.optim_configs = {player: {p: dict(defaults)
+                                       for p in getattr(self, player).trainable()}
                               for player in PLAYERS}
         self.rng = np.random.default_rng(seed)
         self.fixed_noise = self.noise(num_samples)
@@ -86,11 +96,11 @@ class GANTrainer:
         """One D step, then one G step on the same noise; returns (D loss, G loss)."""
         real = self.X[self.rng.integers(0, len(self.X), size=self.batch_size)]
         z = self.noise(self.batch_size)
-        fake = self.generator.loss(z)  # G does not change in the D step: one G(z) for both
+        fake, generator_backward = run(self.generator, z)  # G does not change in the D step
         d_loss, d_grads = self.discriminator_step(real, fake)
         self.update("discriminator", d_grads)
-        g_loss, g_grads = self.generator_step(z, fake)
-        self.update("generator", g_grads)
+        g_loss, dfake = self.fake_gradient(fake)
+        self.update("generator", generator_backward(dfake))
         return d_loss, g_loss
 
     def discriminator_step(self, real, fake):
@@ -100,14 +110,18 @@ class GANTrainer:
         fake_loss, fake_grads = D.loss(fake, np.zeros((len(fake), 1), fake.dtype))
         return real_loss + fake_loss, {p: real_grads[p] + fake_grads[p] for p in real_grads}
 
-    def generator_step(self, z, fake):
-        """G's loss L(D(fake), 1), fake = G(z), and its gradients for G's params, through D."""
-        G, D = self.generator, self.discriminator
-        scores = D.loss(fake)
-        loss, dscores = D.loss_layer.loss(scores, np.ones_like(scores))
-        dfake = D.gradients(fake, dscores, wrt=("X",), mode="train")["X"]
-        return loss, G.gradients(z, dfake, wrt=tuple(self.optim_configs["generator"]),
-                                 mode="train")
+    def fake_gradient(self, fake):
+        """G's loss L(D(fake), 1) and its gradient with respect to the fakes, through D
+        (D's weights are used, not changed)."""
+        scores, discriminator_backward = run(self.discriminator, fake)
+        loss, dscores = self.discriminator.loss_layer.loss(scores, np.ones_like(scores))
+        return loss, discriminator_backward(dscores, wrt=("X",))["X"]
+
+    def generator_step(self, z):
+        """G's loss L(D(G(z)), 1) and its gradients for G's params, through D."""
+        fake, generator_backward = run(self.generator, z)
+        loss, dfake = self.fake_gradient(fake)
+        return loss, generator_backward(dfake)
 
     def update(self, player, grads):
         """One Adam step of every param of `player` that has a gradient."""
@@ -132,8 +146,8 @@ class GANTrainer:
         stem = os.path.join(folder, f"gan_{self.iteration}")
         arrays, scalars = {"fixed_noise": self.fixed_noise}, {}
         for player in PLAYERS:
-            for p, w in getattr(self, player).params.items():
-                arrays[f"{player}/params/{p}"] = w
+            for name, w in getattr(self, player).state().items():
+                arrays[f"{player}/params/{name}"] = w
             for p, config in self.optim_configs[player].items():
                 for key, value in config.items():
                     if isinstance(value, np.ndarray):
@@ -167,14 +181,17 @@ class GANTrainer:
         with np.load(npz_path, allow_pickle=False) as npz:
             arrays = {key: npz[key] for key in npz.files}
         for player in PLAYERS:
-            params, configs = getattr(self, player).params, self.optim_configs[player]
-            for p in params:
+            net, configs = getattr(self, player), self.optim_configs[player]
+            for p, w in net.params.items():
                 key = f"{player}/params/{p}"
-                if key not in arrays or arrays[key].shape != params[p].shape:
+                if key not in arrays or arrays[key].shape != w.shape:
                     raise ValueError(f"GANTrainer: {json_path} has no {player} param {p!r} "
-                                     f"of shape {params[p].shape}")
-                params[p] = arrays[key]
+                                     f"of shape {w.shape}")
+            for p in configs:
                 configs[p] = {}
+            prefix = f"{player}/params/"
+            net.load_state({key[len(prefix):]: w for key, w in arrays.items()
+                            if key.startswith(prefix)})
         for key, value in state["optim_scalars"].items():
             player, p, name = key.split("/")
             self.optim_configs[player][p][name] = value
@@ -186,6 +203,20 @@ class GANTrainer:
         self.iteration = state["iteration"]
         self.d_loss_history, self.g_loss_history = state["d_loss_history"], state["g_loss_history"]
         self.rng.bit_generator.state = state["rng_state"]
+
+
+def run(net, X):
+    """net's forward on X in train mode, keeping its caches: (output, backward), where
+    backward(dout, wrt=None) gives {name: gradient} for the names in wrt (default: the
+    trainable params). One forward serves the backward that comes after the loss."""
+    net._set_mode("train")  # as Graph.gradients(..., mode="train") does before its forward
+    values, caches = net.forward(X)
+
+    def backward(dout, wrt=None):
+        reached = net.backward(dout, values, caches, wrt=wrt)
+        names = net.trainable() if wrt is None else wrt
+        return {name: reached[name] for name in names if name in reached}
+    return values[net.output], backward
 
 
 def find(resume):

@@ -274,11 +274,12 @@ class LocalExecutor:
     """Worker processes; a pool broken by a dead worker is restarted and the trials it
     held are submitted again.
 
-    The workers fork from multiprocessing's forkserver, a clean single-threaded process
-    that imports numpy, this module and the build function's module once (`preload`),
-    so a worker starts ready to train instead of paying its own imports; the server
-    lives as long as the driver, so later searches and restarted pools start at once.
-    Where there is no forkserver (Windows) the workers are spawned.
+    The workers fork from multiprocessing's forkserver, a process started fresh for it
+    (the driver, which runs threads, is never forked), which imports numpy, this module
+    and the build function's module once (`preload`): a worker starts ready to train
+    instead of paying those imports itself. The server lives as long as the driver, so
+    later searches and restarted pools start at once. Where there is no forkserver
+    (Windows) the workers are spawned.
 
     Each worker starts its own session, as a separately started program would: Linux's
     autogroup scheduling gives every session one share of the CPUs, so workers in the
@@ -328,9 +329,11 @@ class LocalExecutor:
 
 
 def _worker_context(preload):
-    """The forkserver context, preloading `preload` beside numpy and this module (the
-    '__main__' of the default preload stays: a script's workers then skip re-running it);
-    the spawn context where there is no forkserver."""
+    """The forkserver context, its server preloading numpy, this module and `preload`
+    beside '__main__' (the default); spawn where there is no forkserver. A module the
+    server cannot import is imported by each worker instead, as under spawn: Python 3.11's
+    server sees neither the driver's sys.path (CPython gh-117378) nor its '__main__'
+    (gh-126631), so a build in an installed package starts fastest."""
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")

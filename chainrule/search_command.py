@@ -13,7 +13,7 @@ import os
 import sys
 
 import data
-from solver import plots, search
+from solver import search
 
 SEARCHED = ("lr", "reg", "hidden", "batch_size", "lr_decay", "weight_scale")
 
@@ -79,6 +79,8 @@ def search_command(args):
 
 def save_best(result, run_dir, runs):
     """The best trial as a run folder: config, history, params and pictures."""
+    from solver import plots  # here, not at the top: workers import this module for build_trial
+
     best = result.best
     model = build_trial(best["config"])[0]
     model.params.update(result.best_params())

@@ -2,6 +2,7 @@
 (local or Dask) import them by name. Tiny: a two-layer net on the spiral, 240 rows."""
 import os
 import signal
+import time
 
 import data
 from nets import TwoLayerNet
@@ -24,4 +25,21 @@ def build_killing_once(config):
         os.kill(os.getpid(), signal.SIGKILL)
     except FileExistsError:
         pass
+    return build(config)
+
+
+def build_hanging_after_two(config):
+    """Like build for the first two trials to start; the later ones never end, so that a
+    test can interrupt a search while its workers are busy. Each start takes a ticket,
+    a file created once in config["tickets"]."""
+    ticket = 0
+    while True:
+        try:
+            os.close(os.open(os.path.join(config["tickets"], str(ticket)),
+                             os.O_CREAT | os.O_EXCL))
+            break
+        except FileExistsError:
+            ticket += 1
+    if ticket >= 2:
+        time.sleep(3600)
     return build(config)

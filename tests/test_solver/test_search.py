@@ -8,8 +8,12 @@ processes bound to 127.0.0.1 and stop it at the end of the module.
 import json
 import os
 import shutil
+import signal
 import socket
+import subprocess
+import sys
 import time
+import uuid
 
 import numpy as np
 import pytest
@@ -170,6 +174,56 @@ def test_a_killed_local_worker_loses_no_trial(tmp_path):
     assert (tmp_path / "killed").exists()
     assert sorted(done_keys(tmp_path / "r.jsonl")) == [(t, 1) for t in range(4)]
     assert all(r["status"] == "ok" for r in result.trials)
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="finds processes in /proc")
+def test_ctrl_c_ends_the_search_and_its_workers(tmp_path):
+    """SIGINT to the driver's process group, as Ctrl-C in a terminal, while both workers
+    are in trials that never end: the driver stops at once, the results file keeps the
+    two finished trials, and no process of the search is left (all carry a marker)."""
+    marker = ("CHAINRULE_TEST_SEARCH", uuid.uuid4().hex)
+    tickets, results = tmp_path / "tickets", tmp_path / "r.jsonl"
+    tickets.mkdir()
+    code = ("from solver import search; from _search_trials import build_hanging_after_two; "
+            f"search.search(build_hanging_after_two, {SPACE!r}, trials=4, epochs=1, eta=1, "
+            f"workers=2, fixed={{'tickets': {str(tickets)!r}}}, results={str(results)!r}, "
+            "progress=False)")
+    here = os.path.dirname(os.path.abspath(__file__))
+    path = os.pathsep.join(filter(None, [here, os.environ.get("PYTHONPATH")]))
+    driver = subprocess.Popen([sys.executable, "-c", code], start_new_session=True,
+                              env={**os.environ, "PYTHONPATH": path, marker[0]: marker[1]},
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        _wait_for(lambda: (tickets / "3").exists() and len(lines(results)) == 2, 60)
+        assert len(_processes_with(marker)) >= 3  # the driver and its two workers, at least
+        os.killpg(driver.pid, signal.SIGINT)
+        output = driver.communicate(timeout=30)[0]
+        _wait_for(lambda: not _processes_with(marker), 10)
+    finally:
+        for pid in _processes_with(marker):  # the test's own processes, should it fail
+            os.kill(int(pid), signal.SIGKILL)
+    assert "KeyboardInterrupt" in output, output
+    assert sorted(done_keys(results)) == [(0, 1), (1, 1)]
+
+
+def _wait_for(condition, seconds):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"still waiting after {seconds} s"
+        time.sleep(0.05)
+
+
+def _processes_with(marker):
+    """Pids of this user's processes whose environment holds the variable `marker`."""
+    entry, found = "=".join(marker).encode(), []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as file:
+                if entry in file.read().split(b"\0"):
+                    found.append(pid)
+        except OSError:  # another user's process, or one that just ended
+            pass
+    return found
 
 
 def test_build_must_be_importable_by_name(tmp_path):

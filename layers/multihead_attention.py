@@ -115,24 +115,30 @@ def forward_naive(query, key, value, Wq, bq, Wk, bk, Wv, bv, Wo, bo, attn_param)
 
 def _project_inputs(inputs, projections):
     """([Q, K, V], groups): x @ W + b for each of query, key, value with its (W, b) in
-    `projections`, as one matmul per distinct array, whose result holds the columns of
-    each projection it feeds; groups lists (x, slots, W) per distinct array x: the
-    indices (0 query, 1 key, 2 value) it feeds and their W side by side."""
-    groups = []
-    for i, x in enumerate(inputs):
-        same = [slots for y, slots in groups if y is x]
-        if same:
-            same[0].append(i)
-        else:
-            groups.append((x, [i]))
-    projected = [None] * 3
-    for n, (x, slots) in enumerate(groups):
+    `projections`, one matmul per distinct array, whose result holds side by side the
+    columns of each projection it feeds; groups lists (x, slots, W) per distinct array:
+    the slots it feeds (0 query, 1 key, 2 value) and their W side by side."""
+    projected, groups = [None] * 3, []
+    for x, slots in _distinct(inputs):
         W = np.concatenate([projections[i][0] for i in slots], axis=1)
         b = np.concatenate([projections[i][1] for i in slots])
         for i, Y in zip(slots, np.split(_project(x, W, b), len(slots), axis=-1)):
             projected[i] = Y
-        groups[n] = (x, slots, W)
+        groups.append((x, slots, W))
     return projected, groups
+
+
+def _distinct(inputs):
+    """[(x, slots)]: each distinct array among `inputs` (one object passed several times,
+    as a graph does for self-attention) with the positions it was passed at."""
+    found = []
+    for i, x in enumerate(inputs):
+        slots = next((slots for y, slots in found if y is x), None)
+        if slots is None:
+            found.append((x, [i]))
+        else:
+            slots.append(i)
+    return found
 
 
 def _scale(x, H):

@@ -280,30 +280,29 @@ def _attention_without_scale(dout, cache):
 def _attention_masks_after_softmax(q, k, v, attn_param=None):
     shape = q.shape[:-1] + (k.shape[-2],)
     allowed = attention.allowed_positions("attention", attn_param or {}, shape)
-    _, (q, k, v, P, _) = attention.attend(q, k, v)  # softmax over every key, mask or not
+    # The softmax over every key, mask or not (attend takes q with its scale).
+    _, (q, k, v, P, _) = attention.attend(q / np.sqrt(q.shape[-1]), k, v)
     P = P * allowed  # masked after the softmax: the rows no longer sum to 1
     out = P @ v
     return out, (q, k, v, P, out)
 
 
 def _attention_softmax_without_sum(dout, cache):
-    q, k, v, P, _ = cache
+    q, k, v, P, _ = cache  # q is forward's q / sqrt(d)
     dP = dout @ np.swapaxes(v, -1, -2)
-    dS = P * dP / np.sqrt(q.shape[-1])  # the "- sum over s of dP * P" is missing
-    return dS @ k, np.swapaxes(dS, -1, -2) @ q, np.swapaxes(P, -1, -2) @ dout
+    dS = P * dP  # the "- sum over s of dP * P" is missing
+    return dS @ k / np.sqrt(q.shape[-1]), np.swapaxes(dS, -1, -2) @ q, \
+        np.swapaxes(P, -1, -2) @ dout
 
 
 def _multihead_heads_split_along_time(dout, cache):
-    query, key, value, Wq, Wk, Wv, Wo, concat, attention_cache = cache
+    _, Wo, concat, attention_cache = cache
     N, T, E = concat.shape
     H = attention_cache[0].shape[1]
     dconcat, dWo, dbo = temporal_affine.backward(dout, (concat, Wo))
     # Read as (N, H, T, d): heads cut along time, where forward cut the E features.
-    dheads = attention.backward(dconcat.reshape(N, H, T, E // H), attention_cache)
-    grads = [temporal_affine.backward(dh.transpose(0, 2, 1, 3).reshape(x.shape), (x, W))
-             for dh, x, W in zip(dheads, (query, key, value), (Wq, Wk, Wv))]
-    (dquery, dWq, dbq), (dkey, dWk, dbk), (dvalue, dWv, dbv) = grads
-    return dquery, dkey, dvalue, dWq, dbq, dWk, dbk, dWv, dbv, dWo, dbo
+    dprojected = multihead_attention.heads_backward(dconcat.reshape(N, H, T, E // H), cache)
+    return multihead_attention.projections_backward(dprojected, cache) + (dWo, dbo)
 
 
 def _layer_mutant(name, module, bug, net, node, arg, options=(), **replaced):

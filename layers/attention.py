@@ -14,6 +14,12 @@ Local gradients, with dP = dout @ v^T:
 The row sums need no (T, S) product: sum over s of dP[t, s] P[t, s] = dout[t] . out[t],
 since out[t] = sum over s of P[t, s] v[s]. Masked pairs need no special case in
 backward: P = 0 there, so dS = 0 too.
+
+The fast path scales q (T x d entries) rather than the T x S scores: attend computes
+softmax(q~ @ k^T) @ v for q~ = q / sqrt(d), keeping q~ in the cache, so dk = dS^T @ q~
+has its scale already and only dq = dS @ k is scaled. Softmax and its backward run in
+place on the one (T, S) array each pass allocates.
+
 Shapes: q (..., T, d), k (..., S, d), v (..., S, dv), the same leading axes;
 out (..., T, dv); dq, dk, dv like q, k, v. The dtype of q is kept.
 
@@ -33,36 +39,47 @@ PARAMS = ()
 def forward(q, k, v, attn_param=None):
     attn_param = {} if attn_param is None else attn_param
     check_inputs("attention", q, k, v)
-    shape = q.shape[:-1] + (k.shape[-2],)
-    return attend(q, k, v, allowed_positions("attention", attn_param, shape))
+    allowed = allowed_positions("attention", attn_param, q.shape[:-1] + (k.shape[-2],))
+    return attend(q * _scale(q), k, v, allowed)
 
 
 def backward(dout, cache):
-    q, k, v, P, out = cache
-    dv = np.swapaxes(P, -1, -2) @ dout
-    # dq and dk both carry 1/sqrt(d): scaling dout (T x dv entries) puts it into dS
-    # (T x S) for less work than scaling dS itself.
-    scaled = dout * (1 / math.sqrt(q.shape[-1]))
-    dS = scaled @ np.swapaxes(v, -1, -2)
-    dS -= (scaled * out).sum(axis=-1, keepdims=True)  # the row sums, as dout[t] . out[t]
-    dS *= P  # in place: dS is this call's own array
-    return dS @ k, np.swapaxes(dS, -1, -2) @ q, dv
+    dq, dk, dv = attend_backward(dout, cache)
+    dq *= _scale(dq)  # in place: dq is this call's own array
+    return dq, dk, dv
 
 
-def attend(q, k, v, allowed=None):
-    """The arithmetic of forward, on checked arrays; `allowed` is a bool array
-    broadcastable to the scores (..., T, S), or None for no mask. Returns (out, cache)."""
-    scale = 1 / math.sqrt(q.shape[-1])  # a Python float keeps float32 x float32
-    scores = (q * scale) @ np.swapaxes(k, -1, -2)
-    # In place, as scores is this call's own array (it becomes P).
+def attend(q, k, v, allowed=None, out=None):
+    """softmax(q @ k^T) @ v on checked arrays, with any scale already in q; `allowed`
+    is a bool array broadcastable to the scores (..., T, S), or None for no mask, and
+    `out` an array to write the result in (multihead_attention's heads are columns of
+    one array). Returns (out, cache)."""
+    scores = q @ np.swapaxes(k, -1, -2)
+    # In place from here: scores is this call's own array, and it becomes P.
     if allowed is not None:
         np.copyto(scores, -np.inf, where=~allowed)
     # Subtracting the row max keeps exp from overflowing; it cancels in the ratio.
     scores -= scores.max(axis=-1, keepdims=True)
     P = np.exp(scores, out=scores)
-    P /= P.sum(axis=-1, keepdims=True)
-    out = P @ v
+    P *= 1 / P.sum(axis=-1, keepdims=True)  # a product per entry costs less than a quotient
+    out = np.matmul(P, v, out=out)
     return out, (q, k, v, P, out)
+
+
+def attend_backward(dout, cache, into=(None, None, None)):
+    """dq, dk, dv of attend (dq of its scaled q); `into` may give arrays to write
+    them in."""
+    q, k, v, P, out = cache
+    dq, dk, dv = into
+    dv = np.matmul(np.swapaxes(P, -1, -2), dout, out=dv)
+    dS = dout @ np.swapaxes(v, -1, -2)
+    # In place from here: dS is this call's own array. The row sums as dout[t] . out[t]
+    # (einsum forms no (T, dv) product array).
+    dS -= np.einsum("...i,...i->...", dout, out)[..., None]
+    dS *= P
+    dq = np.matmul(dS, k, out=dq)
+    dk = np.matmul(np.swapaxes(dS, -1, -2), q, out=dk)
+    return dq, dk, dv
 
 
 def forward_naive(q, k, v, attn_param=None):
@@ -83,7 +100,12 @@ def forward_naive(q, k, v, attn_param=None):
             for s, w in zip(seen, weights):
                 P[b + (t, s)] = w
                 out[b + (t,)] += w * v[b + (s,)]
-    return out, (q, k, v, P, out)
+    return out, (q * _scale(q), k, v, P, out)  # the cache forward keeps, for backward
+
+
+def _scale(q):
+    """1 / sqrt(d), as a Python float so that float32 arrays stay float32."""
+    return 1 / math.sqrt(q.shape[-1])
 
 
 def check_inputs(layer, q, k, v):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from layers import attention, multihead_attention
-from gradcheck import check_layer
+from gradcheck import check_layer, eval_numerical_gradient_array, rel_error
 
 
 def _args(rng, N=2, T=3, S=4, E=6):
@@ -123,3 +123,38 @@ def test_bad_inputs_name_the_layer_and_shapes(rng):
                                          r"\(0,\)\) may attend to no key"):
         multihead_attention.forward(query, key, value, *params, {
             "num_heads": 2, "causal": True, "mask": np.array([False, True, True, True])})
+
+
+@pytest.mark.parametrize("shared", ["query is key is value", "key is value",
+                                    "query is value"])
+def test_a_shared_input_gives_the_same_out_and_gradients_as_copies(rng, shared):
+    """forward projects an array used twice or thrice with one matmul; the result, and
+    each input's own gradient, must not depend on whether the arrays are one object."""
+    x, y, _, *params = _args(rng, 2, 4, 4, 6)
+    inputs = {"query is key is value": (x, x, x), "key is value": (y, x, x),
+              "query is value": (x, y, x)}[shared]
+    copies = tuple(a.copy() for a in inputs)
+    param = {"num_heads": 2, "causal": True}
+    out, cache = multihead_attention.forward(*inputs, *params, param)
+    out_copies, cache_copies = multihead_attention.forward(*copies, *params, param)
+    np.testing.assert_allclose(out, out_copies, rtol=1e-12, atol=1e-14)
+    dout = rng.standard_normal(out.shape)
+    for name, g, g_copies in zip(multihead_attention.INPUTS + multihead_attention.PARAMS,
+                                 multihead_attention.backward(dout, cache),
+                                 multihead_attention.backward(dout, cache_copies)):
+        np.testing.assert_allclose(g, g_copies, rtol=1e-10, atol=1e-12, err_msg=name)
+
+
+def test_self_attention_gradient_of_its_one_input_is_the_sum_of_three(rng):
+    """Numerically: f(x) = sum(forward(x, x, x) * dout) moves with x through query, key
+    and value at once, so df/dx = dquery + dkey + dvalue (what a graph adds up)."""
+    x, _, _, *params = _args(rng, 2, 3, 3, 4)
+    param = {"num_heads": 2}
+    out, cache = multihead_attention.forward(x, x, x, *params, param)
+    dout = rng.standard_normal(out.shape)
+    dquery, dkey, dvalue = multihead_attention.backward(dout, cache)[:3]
+    numeric = eval_numerical_gradient_array(
+        lambda a: multihead_attention.forward(a, a, a, *params, param)[0], x, dout)
+    assert rel_error(dquery + dkey + dvalue, numeric) < 1e-8
+    # and each of the three alone is not the whole: the paths are kept apart.
+    assert rel_error(dquery, numeric) > 1e-2

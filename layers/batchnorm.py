@@ -52,23 +52,25 @@ def forward(x, gamma, beta, bn_param):
         mean, var = running_mean.astype(x.dtype), running_var.astype(x.dtype)
         centered = x - mean
     inv_std = 1 / np.sqrt(var + eps)  # eps inside the root keeps a constant feature finite
-    x_hat = np.multiply(centered, inv_std, out=centered)  # our own array: no new one
-    out = gamma * x_hat
+    # out = gamma * x_hat + beta with x_hat = centered * inv_std, in two passes over x;
+    # backward reads x_hat through `centered` and inv_std.
+    out = centered * (gamma * inv_std)
     out += beta
-    return out, (x_hat, gamma, inv_std, mode)
+    return out, (centered, gamma, inv_std, mode)
 
 
 def backward(dout, cache):
-    x_hat, gamma, inv_std, mode = cache
+    centered, gamma, inv_std, mode = cache
     dbeta = dout.sum(axis=0)
-    dgamma = _column_dot(dout, x_hat)
+    dgamma = _column_dot(dout, centered) * inv_std
+    scale = gamma * inv_std
     if mode == "test":
-        return dout * (gamma * inv_std), dgamma, dbeta
+        return dout * scale, dgamma, dbeta
     # The compact form of the chain through x_hat, var and mean (cs231n's "alt" backward),
-    # dx = gamma * inv_std * (dout - (dbeta + x_hat * dgamma) / N), in four passes.
+    # dx = scale * (dout - (dbeta + x_hat * dgamma) / N), in four passes.
     N = dout.shape[0]
-    dx = x_hat * (-dgamma / N)
+    dx = centered * (-inv_std * dgamma / N)
     dx += dout
     dx -= dbeta / N
-    dx *= gamma * inv_std
+    dx *= scale
     return dx, dgamma, dbeta

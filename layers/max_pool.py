@@ -15,12 +15,14 @@ likewise; dx like x.
 The fast path loops over the HH*WW offsets inside the window, never over output
 pixels: each offset is one strided view of x (one entry per window), and
 np.maximum folds them together while forward records which offset won each
-window; backward sends dout to that offset (see _backward_overlapping for windows
-that overlap).
+window; backward sends dout to that offset (see _route_overlapping for windows
+that overlap). Both split the batch over the BLAS's threads (layers._parallel),
+each thread pooling its own images.
 forward_naive/backward_naive loop over windows.
 """
 import numpy as np
 from layers._checks import check_array
+from layers._parallel import in_parts
 from layers._window import output_size, pool_config, window_offsets, window_slice
 
 INPUTS = ("x",)
@@ -35,12 +37,13 @@ def _check(x, pool_param):
     return HH, WW, stride, H_out, W_out
 
 
-def _maxima_and_winners(x, offsets):
-    """Each window's maximum, and `winner`: the index k into `offsets` of the window's
-    first maximum in scan order. Recording it here, where forward reads x anyway,
-    spares backward a strided compare per offset and the tie bookkeeping."""
-    out = x[offsets[0]].copy()
-    winner = np.zeros(out.shape, dtype=np.min_scalar_type(len(offsets) - 1))
+def _maxima_and_winners(x, offsets, out, winner):
+    """Write into `out` each window's maximum, and into `winner` the index k into
+    `offsets` of the window's first maximum in scan order. Recording it here, where
+    forward reads x anyway, spares backward a strided compare per offset and the tie
+    bookkeeping."""
+    np.copyto(out, x[offsets[0]])
+    winner.fill(0)
     candidate = np.empty_like(out)  # buffers reused for every offset
     better = np.empty(out.shape, dtype=bool)
     k_where_better = np.empty_like(winner)
@@ -53,43 +56,53 @@ def _maxima_and_winners(x, offsets):
         np.multiply(better, winner.dtype.type(k), out=k_where_better)
         np.maximum(winner, k_where_better, out=winner)
         np.maximum(out, candidate, out=out)
-    return out, winner
 
 
 def forward(x, pool_param):
     HH, WW, stride, H_out, W_out = _check(x, pool_param)
     offsets = [window_slice(i, j, H_out, W_out, stride) for i, j in window_offsets(HH, WW)]
-    out, winner = _maxima_and_winners(x, offsets)
+    N, C = x.shape[:2]
+    out = np.empty((N, C, H_out, W_out), dtype=x.dtype)
+    winner = np.empty(out.shape, dtype=np.min_scalar_type(len(offsets) - 1))
+    in_parts(lambda part: _maxima_and_winners(x[part], offsets, out[part], winner[part]),
+             N, x.nbytes)
     # Backward reads only x's shape and dtype, so x itself can be freed.
     return out, (x.shape, x.dtype, winner, (HH, WW, stride))
 
 
 def backward(dout, cache):
     x_shape, dtype, winner, (HH, WW, stride) = cache
-    if stride < HH or stride < WW:
-        return _backward_overlapping(dout, x_shape, dtype, winner, HH, WW, stride)
     H_out, W_out = dout.shape[2:]
-    # Windows that tile x exactly write every entry of dx, so it needs no zeroing.
-    tiling = (H_out * HH, W_out * WW) == x_shape[2:]
-    dx = (np.empty if tiling else np.zeros)(x_shape, dtype=dtype)
+    if stride < HH or stride < WW:
+        route, dx = _route_overlapping, np.empty(x_shape, dtype=dtype)
+    else:
+        # Windows that tile x exactly write every entry of dx, so it needs no zeroing.
+        tiling = (H_out * HH, W_out * WW) == x_shape[2:]
+        route, dx = _route, (np.empty if tiling else np.zeros)(x_shape, dtype=dtype)
+    in_parts(lambda part: route(dout[part], winner[part], dx[part], HH, WW, stride),
+             x_shape[0], dx.nbytes)
+    return dx
+
+
+def _route(dout, winner, dx, HH, WW, stride):
+    """Each dout to its window's winner in dx, when an input is in one window at most."""
+    H_out, W_out = dout.shape[2:]
     won = np.empty(dout.shape, dtype=bool)  # buffer reused for every offset
     for k, (i, j) in enumerate(window_offsets(HH, WW)):
         np.equal(winner, k, out=won)
         # Each input is in one window at most, so write: no read-add-write.
         np.multiply(dout, won, out=dx[window_slice(i, j, H_out, W_out, stride)])
-    return dx
 
 
-def _backward_overlapping(dout, x_shape, dtype, winner, HH, WW, stride):
-    """backward when an input can be in several windows, so shares add up."""
+def _route_overlapping(dout, winner, dx, HH, WW, stride):
+    """_route when an input can be in several windows, so shares add up."""
     H_out, W_out = dout.shape[2:]
     # Offsets (i, j) with the same (i % stride, j % stride) add into the same
     # lattice of x (every stride-th row and column from there). Summing their
     # shares in a contiguous buffer per lattice, then writing each lattice once,
     # replaces HH*WW strided read-add-writes; the lattices cover x, so dx needs
     # no zeroing.
-    dx = np.empty(x_shape, dtype=dtype)
-    lattices = {(a, b): np.zeros(dx[:, :, a::stride, b::stride].shape, dtype=dtype)
+    lattices = {(a, b): np.zeros(dx[:, :, a::stride, b::stride].shape, dtype=dx.dtype)
                 for a, b in window_offsets(stride, stride)}
     won = np.empty(dout.shape, dtype=bool)  # buffers reused for every offset
     share = np.empty_like(dout)
@@ -100,7 +113,6 @@ def _backward_overlapping(dout, x_shape, dtype, winner, HH, WW, stride):
         lattices[i % stride, j % stride][:, :, m:m + H_out, n:n + W_out] += share
     for (a, b), lattice in lattices.items():
         dx[:, :, a::stride, b::stride] = lattice
-    return dx
 
 
 def forward_naive(x, pool_param):

@@ -8,6 +8,7 @@ Shapes: x (N, C) class scores, N >= 1; y (N,) integer labels in [0, C); loss a f
 import numpy as np
 from layers._checks import check_array, check_batch, check_finite, check_labels
 from layers._loss import loss_and_dx
+from layers._parallel import in_parts
 
 INPUTS = ("x",)
 PARAMS = ()
@@ -22,22 +23,31 @@ def _check(x, y):
 
 def forward(x, y):
     _check(x, y)
-    # Subtracting the row max keeps exp from overflowing; it cancels in the ratio.
-    shifted = x - x.max(axis=1, keepdims=True)
-    # log_probs = shifted - log(sum(exp(shifted))), written over shifted (our own array).
-    log_probs = np.subtract(shifted, np.log(np.exp(shifted).sum(axis=1, keepdims=True)),
-                            out=shifted)
     N = x.shape[0]
-    loss = -log_probs[np.arange(N), y].mean()
-    return float(loss), (log_probs, y)
+    exps, maxima, sums = np.empty_like(x), np.empty((N, 1), x.dtype), np.empty((N, 1), x.dtype)
+
+    def exponentiate(part):  # each thread's rows stay in its cache for all four passes
+        np.max(x[part], axis=1, keepdims=True, out=maxima[part])
+        # Subtracting the row max keeps exp from overflowing; it cancels in the ratio.
+        np.subtract(x[part], maxima[part], out=exps[part])
+        np.exp(exps[part], out=exps[part])
+        np.sum(exps[part], axis=1, keepdims=True, out=sums[part])
+
+    in_parts(exponentiate, N, x.nbytes)
+    # -log p[i, y_i] = log(sum_j exp(x_ij - max_i)) - (x_iy_i - max_i)
+    rows = np.arange(N)
+    loss = np.mean(np.log(sums[:, 0]) - (x[rows, y] - maxima[:, 0]))
+    # Backward reads p as exps / sums: the cache holds no normalized copy.
+    return float(loss), (exps, sums, y)
 
 
 def backward(dloss, cache):
-    log_probs, y = cache
-    N = log_probs.shape[0]
-    dx = np.exp(log_probs)
-    dx[np.arange(N), y] -= 1
-    dx *= float(dloss) / N
+    exps, sums, y = cache
+    N = exps.shape[0]
+    scale, dx = float(dloss) / N, np.empty_like(exps)
+    in_parts(lambda part: np.multiply(exps[part], scale / sums[part], out=dx[part]),
+             N, exps.nbytes)
+    dx[np.arange(N), y] -= scale
     return dx
 
 

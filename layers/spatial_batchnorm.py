@@ -20,22 +20,20 @@ Shapes: x (N, C, H, W); gamma, beta (C,); bn_param {'mode': 'train'|'test',
 running statistics created (zeros and ones) when absent and replaced in the dict by
 every train-mode call, as in layers/batchnorm.py; out and dx like x.
 
-Reductions run over axes (0, 2, 3) of x directly, which is faster than transposing
-x to (N*H*W, C) and calling the 2-D batchnorm.
+The fast path reads x as N images of C rows of L = H*W pixels, (N, C, L), and
+splits every pass over the images among the BLAS's threads (layers._parallel):
+per-channel sums are taken per part and added after. The variance takes two
+passes (mean, then squares of x - mean), since a one-pass sum of squares loses
+float32 digits when the mean dwarfs the spread; the centered x it writes is
+what backward reads.
 """
 import numpy as np
 from layers._batch_stats import bn_settings, update_running
 from layers._checks import check_array, check_gamma_beta
+from layers._parallel import in_parts
 
 INPUTS = ("x",)
 PARAMS = ("gamma", "beta")
-
-AXES = (0, 2, 3)
-
-
-def _per_channel(v):
-    """A (C,) vector shaped (C, 1, 1), to broadcast along the channels of (N, C, H, W)."""
-    return v.reshape(-1, 1, 1)
 
 
 def _check(x, gamma, beta, bn_param):
@@ -46,42 +44,78 @@ def _check(x, gamma, beta, bn_param):
     return (gamma, beta) + bn_settings("spatial_batchnorm", bn_param, x)
 
 
-def _channel_dot(a, b):
-    """sum over n, y, z of a * b, per channel, without an (N, C, H, W) temporary."""
-    return np.einsum("nchw,nchw->c", a, b)
+def _spread(v, L):
+    """A (C,) vector as a (C, L) image, row c filled with v[c]: numpy's SIMD loops run
+    array against array, but not against a broadcast (C, 1) column."""
+    return np.repeat(v, L).reshape(-1, L)
+
+
+def _channel_sums(a):
+    """Sums over images and pixels of a (n, C, L) array: one value per channel."""
+    return a.sum(axis=2).sum(axis=0)
+
+
+def _channel_dots(a, b):
+    """sum over images and pixels of a * b, per channel, for (n, C, L) arrays."""
+    return np.vecdot(a, b).sum(axis=0)
 
 
 def forward(x, gamma, beta, bn_param):
     gamma, beta, mode, eps, momentum, running_mean, running_var = _check(
         x, gamma, beta, bn_param)
+    N, C, H, W = x.shape
+    M = N * H * W
+    x = x.reshape(N, C, H * W)
     if mode == "train":
-        mean = x.mean(axis=AXES)
-        centered = x - _per_channel(mean)
-        var = _channel_dot(centered, centered) / (x.size // x.shape[1])  # biased: divides by M
-        update_running(bn_param, momentum, mean, var)
+        mean = sum(in_parts(lambda part: _channel_sums(x[part]), N, x.nbytes)) / M
     else:
         mean, var = running_mean.astype(x.dtype), running_var.astype(x.dtype)
-        centered = x - _per_channel(mean)
+    shift, centered = _spread(mean, H * W), np.empty_like(x)
+
+    def center(part):
+        np.subtract(x[part], shift, out=centered[part])
+        if mode == "train":  # the variance's second pass
+            return _channel_dots(centered[part], centered[part])
+
+    squares = in_parts(center, N, x.nbytes)
+    if mode == "train":
+        var = sum(squares) / M  # biased: divides by M
+        update_running(bn_param, momentum, mean, var)
     inv_std = 1 / np.sqrt(var + eps)
-    # out = gamma * x_hat + beta with x_hat = centered * inv_std, in two passes over x;
-    # backward gets x_hat's sums from `centered` and inv_std.
-    out = centered * _per_channel(gamma * inv_std)
-    out += _per_channel(beta)
-    return out, (centered, gamma, inv_std, mode)
+    scale, offset = _spread(gamma * inv_std, H * W), _spread(beta, H * W)
+    out = np.empty_like(x)
+
+    def normalize(part):  # out = gamma * x_hat + beta, with x_hat = centered * inv_std
+        np.multiply(centered[part], scale, out=out[part])
+        out[part] += offset
+
+    in_parts(normalize, N, x.nbytes)
+    return out.reshape(N, C, H, W), (centered, gamma, inv_std, mode)
 
 
 def backward(dout, cache):
     centered, gamma, inv_std, mode = cache
-    dbeta = dout.sum(axis=AXES)
-    dgamma = _channel_dot(dout, centered) * inv_std
-    scale = gamma * inv_std
+    N, C, L = centered.shape
+    shape, dout = dout.shape, dout.reshape(N, C, L)
+    part_sums = in_parts(lambda part: (_channel_sums(dout[part]),
+                                       _channel_dots(dout[part], centered[part])),
+                         N, dout.nbytes)
+    dbeta = sum(dbeta for dbeta, _ in part_sums)
+    dgamma = sum(dot for _, dot in part_sums) * inv_std
+    scale = _spread(gamma * inv_std, L)
+    dx = np.empty_like(dout)
     if mode == "test":
-        return dout * _per_channel(scale), dgamma, dbeta
-    # dx = scale * (dout - (dbeta + x_hat * dgamma) / M), with x_hat = centered * inv_std,
-    # arranged as four passes over (N, C, H, W) arrays.
-    M = dout.size // dout.shape[1]
-    dx = centered * _per_channel(-inv_std * dgamma / M)
-    dx += dout
-    dx -= _per_channel(dbeta / M)
-    dx *= _per_channel(scale)
-    return dx, dgamma, dbeta
+        in_parts(lambda part: np.multiply(dout[part], scale, out=dx[part]), N, dout.nbytes)
+        return dx.reshape(shape), dgamma, dbeta
+    # dx = scale * (dout - (dbeta + x_hat * dgamma) / M), x_hat = centered * inv_std
+    M = N * L
+    slope, offset = _spread(-inv_std * dgamma / M, L), _spread(-dbeta / M, L)
+
+    def chain(part):
+        np.multiply(centered[part], slope, out=dx[part])
+        dx[part] += dout[part]
+        dx[part] += offset
+        dx[part] *= scale
+
+    in_parts(chain, N, dout.nbytes)
+    return dx.reshape(shape), dgamma, dbeta

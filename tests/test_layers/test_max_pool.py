@@ -83,3 +83,19 @@ def test_bad_arguments(rng, forward, pool_param, message):
 def test_bad_input_array(rng):
     with pytest.raises(ValueError, match="max_pool: x has 3 dimensions"):
         max_pool.forward(rng.standard_normal((3, 5, 5)), _pool_param(2, 2, 1))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("window, stride, size", [(3, 2, 63), (2, 2, 64)])
+def test_the_parallel_path_matches_one_image_at_a_time(rng, dtype, window, stride, size):
+    # (8, 16, size, size) float32 is 2 MB: split over the threads; one image is not.
+    x = rng.standard_normal((8, 16, size, size)).astype(dtype)
+    pool_param = {"pool_height": window, "pool_width": window, "stride": stride}
+    out, cache = max_pool.forward(x, pool_param)
+    dout = rng.standard_normal(out.shape).astype(dtype)
+    dx = max_pool.backward(dout, cache)
+    windows = np.lib.stride_tricks.sliding_window_view(x, (window, window), axis=(2, 3))
+    np.testing.assert_array_equal(out, windows[:, :, ::stride, ::stride].max(axis=(4, 5)))
+    for n in range(x.shape[0]):
+        _, image_cache = max_pool.forward(x[n:n + 1], pool_param)
+        np.testing.assert_array_equal(dx[n:n + 1], max_pool.backward(dout[n:n + 1], image_cache))

@@ -75,3 +75,19 @@ def test_score_errors(rng):
         softmax.forward(rng.standard_normal((2, 3, 4)), np.array([0, 1]))
     with pytest.raises(TypeError, match="softmax: x must be a float array, got dtype int64"):
         softmax.forward(np.ones((2, 3), dtype=np.int64), np.array([0, 1]))
+
+
+@pytest.mark.parametrize("dtype, tol", [(np.float32, 1e-5), (np.float64, 1e-12)])
+def test_the_parallel_path_matches_the_formulas_on_large_arrays(rng, dtype, tol):
+    # (512, 1000) float32 is 2 MB: the rows are split over the threads.
+    N, C = 512, 1000
+    x, y = (5 * rng.standard_normal((N, C))).astype(dtype), rng.integers(0, C, size=N)
+    loss, dx = softmax.loss(x, y)
+    wide = x.astype(np.float64)
+    log_p = wide - wide.max(axis=1, keepdims=True)
+    log_p -= np.log(np.exp(log_p).sum(axis=1, keepdims=True))
+    expected_dx = np.exp(log_p)
+    expected_dx[np.arange(N), y] -= 1
+    assert dx.dtype == dtype
+    assert loss == pytest.approx(-log_p[np.arange(N), y].mean(), rel=tol)
+    np.testing.assert_allclose(dx, expected_dx / N, rtol=tol, atol=tol / N)

@@ -94,3 +94,49 @@ def test_bad_arguments(rng, change, message):
     args = {"x": x, "gamma": gamma, "beta": beta, "bn_param": {}, **change}
     with pytest.raises(ValueError, match=message):
         spatial_batchnorm.forward(**args)
+
+
+def _plain(x, gamma, beta, dout, mean=None, var=None):
+    """out, dx, dgamma, dbeta from the header's formulas, in float64 over whole arrays;
+    the batch statistics unless mean and var (test mode) are given."""
+    x, dout = x.astype(np.float64), dout.astype(np.float64)
+    axes, M = (0, 2, 3), x.size // x.shape[1]
+    train = mean is None
+    if train:
+        mean, var = x.mean(axis=axes), ((x - x.mean(axis=axes, keepdims=True)) ** 2).mean(axis=axes)
+    inv_std = 1 / np.sqrt(var + 1e-5)
+    x_hat = (x - mean[:, None, None]) * inv_std[:, None, None]
+    out = gamma[:, None, None] * x_hat + beta[:, None, None]
+    dbeta, dgamma = dout.sum(axis=axes), (dout * x_hat).sum(axis=axes)
+    if train:
+        dout = dout - (dbeta[:, None, None] + x_hat * dgamma[:, None, None]) / M
+    dx = (gamma * inv_std)[:, None, None] * dout
+    return out, dx, dgamma, dbeta
+
+
+@pytest.mark.parametrize("mode", ["train", "test"])
+@pytest.mark.parametrize("dtype, tol", [(np.float32, 2e-5), (np.float64, 1e-12)])
+def test_the_parallel_path_matches_the_formulas_on_large_arrays(rng, mode, dtype, tol):
+    # 4 MB in float64: enough for every pass to be split over the threads.
+    shape = (16, 8, 64, 64)
+    x = (3 + 2 * rng.standard_normal(shape)).astype(dtype)
+    gamma, beta = rng.standard_normal(8), rng.standard_normal(8)
+    dout = rng.standard_normal(shape).astype(dtype)
+    stats = {"running_mean": rng.standard_normal(8), "running_var": rng.uniform(0.5, 2, 8)}
+    out, cache = spatial_batchnorm.forward(x, gamma.astype(dtype), beta.astype(dtype),
+                                           {"mode": mode, **stats})
+    got = (out,) + spatial_batchnorm.backward(dout, cache)
+    expected = _plain(x, gamma, beta, dout, *((stats["running_mean"], stats["running_var"])
+                                              if mode == "test" else ()))
+    for name, a, b in zip(("out", "dx", "dgamma", "dbeta"), got, expected):
+        assert a.dtype == dtype, name
+        np.testing.assert_allclose(a, b, rtol=tol, atol=tol * np.abs(b).max(), err_msg=name)
+
+
+def test_float32_variance_is_accurate_when_the_mean_dwarfs_the_spread(rng):
+    # A one-pass E[x**2] - mean**2 would lose about 8 of float32's 7 digits here.
+    x = (1e4 + rng.standard_normal((8, 3, 32, 32))).astype(np.float32)
+    bn_param = {"momentum": 0.0}
+    spatial_batchnorm.forward(x, np.ones(3, np.float32), np.zeros(3, np.float32), bn_param)
+    np.testing.assert_allclose(bn_param["running_var"], x.astype(np.float64).var(axis=(0, 2, 3)),
+                               rtol=1e-4)

@@ -34,11 +34,13 @@ from layers._window import (conv_config, output_size, pad_images, window_offsets
 INPUTS = ("x",)
 PARAMS = ("w", "b")
 
-MAX_BYTES = 24 * 2**20
+MAX_BYTES = 8 * 2**20
 """Default budget, in bytes, for the im2col matrix of one chunk of the batch (and
 for dcols in backward). When the whole batch fits in one chunk, forward keeps cols
 for backward; otherwise backward rebuilds them chunk by chunk, one more im2col for
-a bounded memory (cs231n's 7x7 conv on a float32 batch of 50 has 30 MB of cols)."""
+a bounded memory (cs231n's 7x7 conv on a float32 batch of 50 has 30 MB of cols).
+Small enough that a chunk's cols are still in cache when its matrix product reads
+them, which more than pays for the rebuild (benchmarks/README.md)."""
 
 
 def _check(x, w, b, conv_param):
@@ -142,12 +144,15 @@ def backward(dout, cache, needs=None):
     w_rows = w.reshape(F, -1)
     dx_parts = []
     dw_rows = np.zeros_like(w_rows) if "w" in needs else None
+    db = np.zeros(F, dtype=dout.dtype) if "b" in needs else None
     buffer = None if kept_cols is not None else _buffer(
         batches, w_rows.shape[1] * H_out * W_out, x.dtype)
     for batch in batches:
         x_batch = x[batch]
         # (F, n*H_out*W_out), columns ordered like cols' columns.
         dout_rows = dout[batch].transpose(1, 0, 2, 3).reshape(F, -1)
+        if db is not None:
+            db += dout_rows.sum(axis=1)  # contiguous rows: cheaper than dout's strided sum
         if dw_rows is not None:
             cols = kept_cols if kept_cols is not None else _im2col(
                 x_batch, HH, WW, stride, pad, H_out, W_out, buffer)
@@ -158,7 +163,6 @@ def backward(dout, cache, needs=None):
                                     pad, H_out, W_out))
     dx = _join(dx_parts, x) if "x" in needs else None
     dw = None if dw_rows is None else dw_rows.reshape(w.shape)
-    db = dout.sum(axis=(0, 2, 3)) if "b" in needs else None
     return dx, dw, db
 
 

@@ -74,7 +74,8 @@ def _batches(N, bytes_per_sample, max_bytes):
 
 
 def _im2col(x, HH, WW, stride, pad, H_out, W_out, buffer=None):
-    """cols (C*HH*WW, N*H_out*W_out): row (c, i, j) holds x_pad[:, c] at offset (i, j).
+    """cols (C*HH*WW, H_out*W_out*N): row (c, i, j) holds x_pad[:, c] at offset (i, j),
+    column (y, z, n) the window of output pixel (y, z) of image n.
 
     Built as (C, HH, WW, H_out, W_out, N) from x_pad laid out (C, H_pad, W_pad, N):
     each of the HH*WW copies is one strided view, whose innermost runs of W_out*N

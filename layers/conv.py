@@ -16,7 +16,7 @@ out (N, F, H_out, W_out) with H_out = (H + 2*pad - HH) / stride + 1 (an exact di
 W_out likewise.
 
 The fast path ("im2col") copies the HH*WW shifted views of x_pad into one matrix
-`cols` with a row per (c, i, j) and a column per (n, y, z), so the whole forward is
+`cols` with a row per (c, i, j) and a column per (y, z, n), so the whole forward is
 one matrix product  w.reshape(F, -1) @ cols,  and the backward two:
 dw = dout_rows @ cols.T,  dcols = w_rows.T @ dout_rows, with dcols added back into
 the HH*WW shifted views of dx_pad ("col2im"). The loops run over the kernel
@@ -34,11 +34,13 @@ from layers._window import (conv_config, output_size, pad_images, window_offsets
 INPUTS = ("x",)
 PARAMS = ("w", "b")
 
-MAX_BYTES = 24 * 2**20
+MAX_BYTES = 8 * 2**20
 """Default budget, in bytes, for the im2col matrix of one chunk of the batch (and
 for dcols in backward). When the whole batch fits in one chunk, forward keeps cols
 for backward; otherwise backward rebuilds them chunk by chunk, one more im2col for
-a bounded memory (cs231n's 7x7 conv on a float32 batch of 50 has 30 MB of cols)."""
+a bounded memory (cs231n's 7x7 conv on a float32 batch of 50 has 30 MB of cols).
+Small enough that a chunk's cols are still in cache when its matrix product reads
+them, which more than pays for the rebuild (benchmarks/README.md)."""
 
 
 def _check(x, w, b, conv_param):
@@ -72,32 +74,41 @@ def _batches(N, bytes_per_sample, max_bytes):
 
 
 def _im2col(x, HH, WW, stride, pad, H_out, W_out, buffer=None):
-    """cols (C*HH*WW, N*H_out*W_out): row (c, i, j) holds x_pad[:, c] at offset (i, j).
+    """cols (C*HH*WW, H_out*W_out*N): row (c, i, j) holds x_pad[:, c] at offset (i, j),
+    column (y, z, n) the window of output pixel (y, z) of image n.
 
-    Built channel-major (C, HH, WW, N, H_out, W_out), so each of the HH*WW copies
-    is one strided view of x_pad and the product with w lands with F in front.
+    Built as (C, HH, WW, H_out, W_out, N) from x_pad laid out (C, H_pad, W_pad, N):
+    each of the HH*WW copies is one strided view, whose innermost runs of W_out*N
+    entries are contiguous (the images innermost make numpy's copies long), and
+    the product with w lands with F in front.
     `buffer`, a flat array of at least cols.size, is filled instead of a new array
     (the chunks of one call reuse it while it is still in cache).
     """
     N, C = x.shape[:2]
-    images = pad_images(x, pad).transpose(1, 0, 2, 3)  # (C, N, H_pad, W_pad), a view
-    shape = (C, HH, WW, N, H_out, W_out)
+    images = np.ascontiguousarray(pad_images(x, pad).transpose(1, 2, 3, 0))
+    shape = (C, HH, WW, H_out, W_out, N)
     cols = (np.empty(shape, dtype=x.dtype) if buffer is None
             else buffer[:int(np.prod(shape))].reshape(shape))
     for i, j in window_offsets(HH, WW):
-        cols[:, i, j] = images[window_slice(i, j, H_out, W_out, stride)]
-    return cols.reshape(C * HH * WW, N * H_out * W_out)
+        cols[:, i, j] = images[_images_last(window_slice(i, j, H_out, W_out, stride))]
+    return cols.reshape(C * HH * WW, H_out * W_out * N)
 
 
 def _col2im(dcols, x_shape, HH, WW, stride, pad, H_out, W_out):
-    """The adjoint of _im2col: dx (N, C, H, W) summing every window's share."""
+    """The adjoint of _im2col: dx (N, C, H, W) summing every window's share (a view)."""
     N, C, H, W = x_shape
-    dcols = dcols.reshape(C, HH, WW, N, H_out, W_out)
-    dx_pad = np.zeros((C, N, H + 2 * pad, W + 2 * pad), dtype=dcols.dtype)
+    dcols = dcols.reshape(C, HH, WW, H_out, W_out, N)
+    dx_pad = np.zeros((C, H + 2 * pad, W + 2 * pad, N), dtype=dcols.dtype)
     for i, j in window_offsets(HH, WW):
         # Strided += is safe: within one offset no two outputs read the same input pixel.
-        dx_pad[window_slice(i, j, H_out, W_out, stride)] += dcols[:, i, j]
-    return dx_pad[:, :, pad:pad + H, pad:pad + W].transpose(1, 0, 2, 3)
+        dx_pad[_images_last(window_slice(i, j, H_out, W_out, stride))] += dcols[:, i, j]
+    return dx_pad[:, pad:pad + H, pad:pad + W].transpose(3, 0, 1, 2)
+
+
+def _images_last(window):
+    """window_slice's (N, C, H, W) index for the images-last (C, H_pad, W_pad, N)
+    layout of _im2col and _col2im (the trailing N is taken whole)."""
+    return window[1:]
 
 
 def _buffer(batches, size_per_sample, dtype):
@@ -105,14 +116,6 @@ def _buffer(batches, size_per_sample, dtype):
     if len(batches) <= 1:
         return None
     return np.empty(batches[0].stop * size_per_sample, dtype=dtype)
-
-
-def _join(parts, x):
-    """The chunks' parts of dx as one batch; a lone part as it is (no copy); no parts
-    (an empty batch has no chunks) as an empty dx like x."""
-    if len(parts) == 1:
-        return parts[0]
-    return np.concatenate(parts) if parts else np.zeros_like(x)
 
 
 def forward(x, w, b, conv_param, *, max_bytes=MAX_BYTES):
@@ -125,9 +128,9 @@ def forward(x, w, b, conv_param, *, max_bytes=MAX_BYTES):
     buffer = _buffer(batches, w_rows.shape[1] * H_out * W_out, x.dtype)
     for batch in batches:
         cols = _im2col(x[batch], HH, WW, stride, pad, H_out, W_out, buffer)
-        out_rows = (w_rows @ cols).reshape(F, -1, H_out, W_out)
+        out_rows = (w_rows @ cols).reshape(F, H_out, W_out, -1)
         # Adding b while copying to (n, F, H_out, W_out) saves a pass over out.
-        np.add(out_rows.transpose(1, 0, 2, 3), b.reshape(F, 1, 1), out=out[batch])
+        np.add(out_rows.transpose(3, 0, 1, 2), b.reshape(F, 1, 1), out=out[batch])
     # One chunk: keep cols for backward. Several: backward rebuilds them per chunk,
     # so memory stays bounded by max_bytes.
     kept_cols = cols if len(batches) == 1 else None
@@ -140,25 +143,26 @@ def backward(dout, cache, needs=None):
     needs = INPUTS + PARAMS if needs is None else needs
     F, (HH, WW), (H_out, W_out) = w.shape[0], w.shape[2:], dout.shape[2:]
     w_rows = w.reshape(F, -1)
-    dx_parts = []
+    dx = np.empty(x.shape, dtype=dout.dtype) if "x" in needs else None
     dw_rows = np.zeros_like(w_rows) if "w" in needs else None
+    db = np.zeros(F, dtype=dout.dtype) if "b" in needs else None
     buffer = None if kept_cols is not None else _buffer(
         batches, w_rows.shape[1] * H_out * W_out, x.dtype)
     for batch in batches:
         x_batch = x[batch]
         # (F, n*H_out*W_out), columns ordered like cols' columns.
-        dout_rows = dout[batch].transpose(1, 0, 2, 3).reshape(F, -1)
+        dout_rows = dout[batch].transpose(1, 2, 3, 0).reshape(F, -1)
+        if db is not None:
+            db += dout_rows.sum(axis=1)  # contiguous rows: cheaper than dout's strided sum
         if dw_rows is not None:
             cols = kept_cols if kept_cols is not None else _im2col(
                 x_batch, HH, WW, stride, pad, H_out, W_out, buffer)
             # dout_rows @ cols.T computed transposed: OpenBLAS runs this orientation steadily.
             dw_rows += (cols @ dout_rows.T).T
-        if "x" in needs:
-            dx_parts.append(_col2im(w_rows.T @ dout_rows, x_batch.shape, HH, WW, stride,
-                                    pad, H_out, W_out))
-    dx = _join(dx_parts, x) if "x" in needs else None
+        if dx is not None:
+            dx[batch] = _col2im(w_rows.T @ dout_rows, x_batch.shape, HH, WW, stride, pad,
+                                H_out, W_out)
     dw = None if dw_rows is None else dw_rows.reshape(w.shape)
-    db = dout.sum(axis=(0, 2, 3)) if "b" in needs else None
     return dx, dw, db
 
 

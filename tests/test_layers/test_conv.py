@@ -153,3 +153,14 @@ def test_bad_types_and_bias(rng):
         conv.forward(x, w, np.zeros(3), {})
     with pytest.raises(ValueError, match="conv: w has 3 dimensions"):
         conv.forward(x, w[0], b, {})
+
+
+@pytest.mark.parametrize("max_bytes", [1, conv.MAX_BYTES])
+def test_an_empty_batch_gives_empty_gradients(rng, max_bytes):
+    x, w, b = _args(rng, (0, 3, 5, 5), (2, 3, 3, 3))
+    out, cache = conv.forward(x, w, b, {"stride": 1, "pad": 1}, max_bytes=max_bytes)
+    assert out.shape == (0, 2, 5, 5)
+    dx, dw, db = conv.backward(out, cache)
+    assert dx.shape == x.shape
+    np.testing.assert_array_equal(dw, np.zeros_like(w))
+    np.testing.assert_array_equal(db, np.zeros_like(b))

@@ -33,10 +33,13 @@ def forward(x, w, b):
     return out, (x, w)
 
 
-def backward(dout, cache):
+def backward(dout, cache, needs=None):
+    """Gradients (dx, dw, db); names missing from `needs` come back as None, uncomputed
+    (a net's first layer needs no dx, a frozen layer no dw)."""
     x, w = cache
+    needs = INPUTS + PARAMS if needs is None else needs
     x_flat = x.reshape(x.shape[0], w.shape[0])  # not -1: an empty batch has no size to infer
-    dx = (dout @ w.T).reshape(x.shape)
-    dw = x_flat.T @ dout
-    db = dout.sum(axis=0)
+    dx = (dout @ w.T).reshape(x.shape) if "x" in needs else None
+    dw = x_flat.T @ dout if "w" in needs else None
+    db = dout.sum(axis=0) if "b" in needs else None
     return dx, dw, db

@@ -182,3 +182,18 @@ def test_rules_write_nothing_in_place_and_keep_float32(rule, rng):
     for state in config.values():
         if isinstance(state, np.ndarray):
             assert state.dtype == np.float32
+
+
+def test_adam_in_place_moments_equal_the_textbook_update_bit_for_bit(rng):
+    w = rng.standard_normal((4, 3))
+    config, m, v = {"learning_rate": 1e-2}, np.zeros_like(w), np.zeros_like(w)
+    expected = w.copy()
+    for t in range(1, 6):
+        dw = rng.standard_normal(w.shape)
+        w, config = optim.adam(w, dw, config)
+        m = 0.9 * m + (1 - 0.9) * dw
+        v = 0.999 * v + (1 - 0.999) * dw**2
+        expected = expected - 1e-2 * ((m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-8))
+        np.testing.assert_array_equal(config["m"], m)
+        np.testing.assert_array_equal(config["v"], v)
+        np.testing.assert_array_equal(w, expected)

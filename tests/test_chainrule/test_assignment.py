@@ -26,7 +26,9 @@ def test_backward_is_blanked_between_markers_and_the_math_is_kept(student_copy):
     teacher = (ROOT / "layers" / "affine.py").read_text()
     assert source.split("def backward")[0] == teacher.split("def backward")[0]
     assert source.endswith(
-        "def backward(dout, cache):\n"
+        "def backward(dout, cache, needs=None):\n"
+        '    """Gradients (dx, dw, db); names missing from `needs` come back as None, uncomputed\n'
+        '    (a net\'s first layer needs no dx, a frozen layer no dw)."""\n'
         "    # BEGIN YOUR CODE (affine.backward: return dx, dw, db)\n"
         '    raise NotImplementedError("affine.backward: write it between the markers")\n'
         "    # END YOUR CODE\n")

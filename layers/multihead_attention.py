@@ -167,12 +167,6 @@ def _split(X, H):
     return X.reshape(N, T, H, E // H).transpose(0, 2, 1, 3)
 
 
-def _merge(X):
-    """(N, H, T, d) -> (N, T, H * d): the heads concatenated in order, _split's inverse."""
-    N, H, T, d = X.shape
-    return X.transpose(0, 2, 1, 3).reshape(N, T, H * d)
-
-
 def _check(query, key, value, params, attn_param):
     """Checks every argument; returns the params (integer ones promoted to query's float
     dtype), H and the bool array of allowed (t, s) pairs

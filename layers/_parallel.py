@@ -13,6 +13,7 @@ calling thread, where handing it over would cost more than it saves.
 """
 import os
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 from threadpoolctl import ThreadpoolController
 
@@ -48,6 +49,11 @@ def part_slices(n, parts):
     return [slice(start, stop) for start, stop in zip(bounds[:-1], bounds[1:])]
 
 
+def split(n, nbytes):
+    """The slices in_parts would cut range(n) into for work touching `nbytes` bytes."""
+    return part_slices(n, max(1, min(threads(), n, nbytes // MIN_PART_BYTES)))
+
+
 def in_parts(work, n, nbytes):
     """Call work(part) for slices `part` that cover range(n), at once on threads()
     threads when there is enough work (`nbytes`, the largest array it touches), else
@@ -56,13 +62,33 @@ def in_parts(work, n, nbytes):
     `work` must write only into its own part of any output, and must not depend on
     the order the parts run in.
     """
+    return run_parts(work, split(n, nbytes))
+
+
+def run_parts(work, parts):
+    """work(part) for each part in `parts` (slices, or any arguments), each on its own
+    thread (the first on the calling one); the results in the order of the parts."""
     global _pool, _pool_size
-    parts = min(threads(), n, nbytes // MIN_PART_BYTES)
-    if parts <= 1:
-        return [work(slice(0, n))]
-    if _pool_size < parts - 1:
-        _pool_size = parts - 1
+    if len(parts) <= 1:
+        return [work(part) for part in parts]
+    if _pool_size < len(parts) - 1:
+        _pool_size = len(parts) - 1
         _pool = ThreadPoolExecutor(_pool_size, thread_name_prefix="chainrule-layers")
-    first, *rest = part_slices(n, parts)
+    first, *rest = parts
     futures = [_pool.submit(work, part) for part in rest]
     return [work(first)] + [future.result() for future in futures]
+
+
+@contextmanager
+def blas_on_one_thread():
+    """The BLAS runs each product on the calling thread inside this block, so parts
+    that make their own products (run_parts) run them side by side; its setting comes
+    back after."""
+    before = threads()
+    if before > 1:
+        _blas.set_num_threads(1)
+    try:
+        yield
+    finally:
+        if before > 1:
+            _blas.set_num_threads(before)

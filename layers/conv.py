@@ -21,13 +21,17 @@ one matrix product  w.reshape(F, -1) @ cols,  and the backward two:
 dw = dout_rows @ cols.T,  dcols = w_rows.T @ dout_rows, with dcols added back into
 the HH*WW shifted views of dx_pad ("col2im"). The loops run over the kernel
 offsets (i, j), never over output pixels. Large batches are processed in chunks so
-that `cols` stays under `max_bytes`; a pad or kernel that would make one image's
+that `cols` stays under `max_bytes`. The batch is cut into one part per BLAS thread
+(layers/_parallel.py), each part on its own thread with its own chunks, and the BLAS
+on one thread meanwhile: each core then makes its own products and its own copies,
+where numpy alone would copy on one core. A pad or kernel that would make one image's
 padded copy or `cols` larger than MAX_ARRAY_BYTES (layers/_checks.py) is refused
 before anything is allocated. forward_naive/backward_naive are the
 definition above as plain loops, kept for reading and as the tests' reference.
 """
 import numpy as np
 from layers._checks import check_allocation, check_array, check_shape, fail, float_param
+from layers._parallel import blas_on_one_thread, run_parts, split
 from layers._window import (conv_config, output_size, pad_images, window_offsets,
                             window_slice)
 
@@ -36,7 +40,7 @@ PARAMS = ("w", "b")
 
 MAX_BYTES = 8 * 2**20
 """Default budget, in bytes, for the im2col matrix of one chunk of the batch (and
-for dcols in backward). When the whole batch fits in one chunk, forward keeps cols
+for dcols in backward), per part: each thread has a chunk of its own. When the whole batch fits in one chunk, forward keeps cols
 for backward; otherwise backward rebuilds them chunk by chunk, one more im2col for
 a bounded memory (cs231n's 7x7 conv on a float32 batch of 50 has 30 MB of cols).
 Small enough that a chunk's cols are still in cache when its matrix product reads
@@ -124,48 +128,64 @@ def forward(x, w, b, conv_param, *, max_bytes=MAX_BYTES):
     N, F, (HH, WW) = x.shape[0], w.shape[0], w.shape[2:]
     w_rows = w.reshape(F, -1)
     out = np.empty((N, F, H_out, W_out), dtype=np.result_type(x, w, b))
-    batches = _batches(N, w_rows.shape[1] * H_out * W_out * x.itemsize, max_bytes)
-    buffer = _buffer(batches, w_rows.shape[1] * H_out * W_out, x.dtype)
-    for batch in batches:
-        cols = _im2col(x[batch], HH, WW, stride, pad, H_out, W_out, buffer)
-        out_rows = (w_rows @ cols).reshape(F, H_out, W_out, -1)
-        # Adding b while copying to (n, F, H_out, W_out) saves a pass over out.
-        np.add(out_rows.transpose(3, 0, 1, 2), b.reshape(F, 1, 1), out=out[batch])
-    # One chunk: keep cols for backward. Several: backward rebuilds them per chunk,
-    # so memory stays bounded by max_bytes.
-    kept_cols = cols if len(batches) == 1 else None
-    return out, (x, w, stride, pad, kept_cols, batches)
+    cols_per_sample = w_rows.shape[1] * H_out * W_out
+    parts = split(N, N * cols_per_sample * x.itemsize)
+
+    def forward_part(part):
+        x_part, out_part = x[part], out[part]
+        batches = _batches(len(x_part), cols_per_sample * x.itemsize, max_bytes)
+        buffer = _buffer(batches, cols_per_sample, x.dtype)
+        for batch in batches:
+            cols = _im2col(x_part[batch], HH, WW, stride, pad, H_out, W_out, buffer)
+            out_rows = (w_rows @ cols).reshape(F, H_out, W_out, -1)
+            # Adding b while copying to (n, F, H_out, W_out) saves a pass over out.
+            np.add(out_rows.transpose(3, 0, 1, 2), b.reshape(F, 1, 1), out=out_part[batch])
+        # One chunk: keep cols for backward. Several: backward rebuilds them per chunk,
+        # so memory stays bounded by max_bytes.
+        return batches, (cols if len(batches) == 1 else None)
+
+    # Each part makes its own products, on its own core (see layers/_parallel.py).
+    with blas_on_one_thread():
+        chunks = run_parts(forward_part, parts)
+    return out, (x, w, stride, pad, parts, chunks)
 
 
 def backward(dout, cache, needs=None):
     """Gradients (dx, dw, db); names missing from `needs` come back as None, uncomputed."""
-    x, w, stride, pad, kept_cols, batches = cache
+    x, w, stride, pad, parts, chunks = cache
     needs = INPUTS + PARAMS if needs is None else needs
     F, (HH, WW), (H_out, W_out) = w.shape[0], w.shape[2:], dout.shape[2:]
     w_rows = w.reshape(F, -1)
     dx = np.empty(x.shape, dtype=dout.dtype) if "x" in needs else None
-    dw_rows = np.zeros_like(w_rows) if "w" in needs else None
-    db = np.zeros(F, dtype=dout.dtype) if "b" in needs else None
-    buffer = None if kept_cols is not None else _buffer(
-        batches, w_rows.shape[1] * H_out * W_out, x.dtype)
-    for batch in batches:
-        x_batch = x[batch]
-        # (F, n*H_out*W_out), columns ordered like cols' columns.
-        dout_rows = dout[batch].transpose(1, 2, 3, 0).reshape(F, -1)
-        if db is not None:
-            db += dout_rows.sum(axis=1)  # contiguous rows: cheaper than dout's strided sum
-        if dw_rows is not None:
-            cols = kept_cols if kept_cols is not None else _im2col(
-                x_batch, HH, WW, stride, pad, H_out, W_out, buffer)
-            # dout_rows @ cols.T computed transposed: OpenBLAS runs this orientation steadily.
-            dw_rows += (cols @ dout_rows.T).T
-        if dx is not None:
-            dx[batch] = _col2im(w_rows.T @ dout_rows, x_batch.shape, HH, WW, stride, pad,
-                                H_out, W_out)
-    dw = None if dw_rows is None else dw_rows.reshape(w.shape)
+
+    def backward_part(k):
+        part, (batches, kept_cols) = parts[k], chunks[k]
+        x_part, dout_part = x[part], dout[part]
+        dw_rows = np.zeros_like(w_rows) if "w" in needs else None
+        db = np.zeros(F, dtype=dout.dtype) if "b" in needs else None
+        buffer = None if kept_cols is not None else _buffer(
+            batches, w_rows.shape[1] * H_out * W_out, x.dtype)
+        for batch in batches:
+            x_batch = x_part[batch]
+            # (F, n*H_out*W_out), columns ordered like cols' columns.
+            dout_rows = dout_part[batch].transpose(1, 2, 3, 0).reshape(F, -1)
+            if db is not None:
+                db += dout_rows.sum(axis=1)  # contiguous rows: cheaper than dout's strided sum
+            if dw_rows is not None:
+                cols = kept_cols if kept_cols is not None else _im2col(
+                    x_batch, HH, WW, stride, pad, H_out, W_out, buffer)
+                # dout_rows @ cols.T computed transposed: OpenBLAS runs this orientation steadily.
+                dw_rows += (cols @ dout_rows.T).T
+            if dx is not None:
+                dx[part][batch] = _col2im(w_rows.T @ dout_rows, x_batch.shape, HH, WW,
+                                          stride, pad, H_out, W_out)
+        return dw_rows, db
+
+    with blas_on_one_thread():
+        dw_parts, db_parts = zip(*run_parts(backward_part, range(len(parts))))
+    dw = None if "w" not in needs else sum(dw_parts).reshape(w.shape)
+    db = None if "b" not in needs else sum(db_parts)
     return dx, dw, db
-
-
 def forward_naive(x, w, b, conv_param):
     """The definition, one output pixel at a time (slow: for reading and testing)."""
     w, b, stride, pad, H_out, W_out = _check(x, w, b, conv_param)

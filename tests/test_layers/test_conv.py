@@ -2,9 +2,10 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 
 from gradcheck import check_layer
-from layers import conv
+from layers import _parallel, conv
 
 # (x shape, w shape, stride, pad): odd sizes, rectangular filters, batch of 1,
 # stride 1/2/3, pad 0..3, a 1x1 filter and a filter as large as the image.
@@ -77,6 +78,24 @@ def test_chunked_matches_unchunked(rng, max_bytes):
     dout = rng.standard_normal(out.shape)
     for chunked, whole in zip(conv.backward(dout, cache_chunked), conv.backward(dout, cache)):
         np.testing.assert_allclose(chunked, whole, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.skipif(_parallel.threads() < 2, reason="the BLAS here runs one thread")
+def test_the_batch_split_over_threads_matches_one_thread(rng):
+    # 9 images of 36 x 256 float64 im2col columns (74 KiB each): enough for two parts.
+    x, w, b = _args(rng, (9, 4, 16, 16), (3, 4, 3, 3))
+    conv_param = {"stride": 1, "pad": 1}
+    assert len(_parallel.split(9, 9 * 36 * 256 * 8)) == 2
+    out, cache = conv.forward(x, w, b, conv_param, max_bytes=3 * 36 * 256 * 8)
+    dout = rng.standard_normal(out.shape)
+    grads = conv.backward(dout, cache)
+    with threadpool_limits(limits=1, user_api="blas"):
+        out_one, cache_one = conv.forward(x, w, b, conv_param)
+        grads_one = conv.backward(dout, cache_one)
+    np.testing.assert_allclose(out, out_one, rtol=1e-13, atol=1e-13)
+    for split_grad, one_grad in zip(grads, grads_one):
+        np.testing.assert_allclose(split_grad, one_grad, rtol=1e-12, atol=1e-12)
+    assert _parallel.threads() >= 2  # conv gave the BLAS its threads back
 
 
 def _peak_bytes(fn):

@@ -68,3 +68,19 @@ def test_a_forked_child_starts_its_own_threads():
             os._exit(2)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_run_parts_takes_any_parts_and_keeps_their_order():
+    assert _parallel.run_parts(lambda k: k * k, range(4)) == [0, 1, 4, 9]
+    assert _parallel.run_parts(lambda k: k, []) == []
+
+
+def test_blas_on_one_thread_gives_the_threads_back():
+    before = _parallel.threads()
+    with _parallel.blas_on_one_thread():
+        assert _parallel.threads() == 1
+    assert _parallel.threads() == before
+    with pytest.raises(RuntimeError):
+        with _parallel.blas_on_one_thread():
+            raise RuntimeError("a failing part")
+    assert _parallel.threads() == before

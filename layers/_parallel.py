@@ -65,6 +65,15 @@ def in_parts(work, n, nbytes):
     return run_parts(work, split(n, nbytes))
 
 
+def products_in_parts(work, n, nbytes):
+    """in_parts for work that makes matrix products: the BLAS on one thread meanwhile,
+    so each part's products run on its own core, and no BLAS thread is left spinning
+    (below) on the core another part, or the next layer's split, wants."""
+    parts = split(n, nbytes)
+    with blas_on_one_thread():
+        return run_parts(work, parts)
+
+
 def run_parts(work, parts):
     """work(part) for each part in `parts` (slices, or any arguments), each on its own
     thread (the first on the calling one); the results in the order of the parts."""

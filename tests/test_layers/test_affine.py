@@ -1,8 +1,9 @@
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 
 from gradcheck import check_layer
-from layers import affine
+from layers import _parallel, affine
 
 
 @pytest.mark.parametrize("x_shape, M", [((1, 3), 1), ((5, 2, 3), 7), ((3, 1, 5), 2)])
@@ -78,3 +79,25 @@ def test_needs_skips_the_unwanted_gradients(rng):
     only_dx = affine.backward(dout, cache, needs=("x",))
     assert only_dx[1] is None and only_dx[2] is None
     np.testing.assert_array_equal(only_dx[0], dx)
+
+
+@pytest.mark.skipif(_parallel.threads() < 2, reason="the BLAS here runs one thread")
+def test_the_products_split_over_threads_match_one_thread(rng):
+    # (64, 2048) @ (2048, 96) float64: over a MiB, so rows and features come in two parts.
+    x, w = rng.standard_normal((64, 8, 256)), rng.standard_normal((2048, 96))
+    b = rng.standard_normal(96)
+    assert len(_parallel.split(64, x.nbytes + w.nbytes)) == 2
+    out, cache = affine.forward(x, w, b)
+    dout = rng.standard_normal(out.shape)
+    grads = affine.backward(dout, cache)
+    with threadpool_limits(limits=1, user_api="blas"):
+        out_one, cache_one = affine.forward(x, w, b)
+        grads_one = affine.backward(dout, cache_one)
+    np.testing.assert_allclose(out, out_one, rtol=1e-12)
+    for split_grad, one_grad in zip(grads, grads_one):
+        np.testing.assert_allclose(split_grad, one_grad, rtol=1e-12)
+    x_flat = x.reshape(64, -1)
+    expected = (x_flat @ w + b, (dout @ w.T).reshape(x.shape), x_flat.T @ dout, dout.sum(axis=0))
+    for got, want in zip((out,) + tuple(grads), expected):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+    assert _parallel.threads() >= 2  # affine gave the BLAS its threads back

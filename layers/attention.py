@@ -58,12 +58,28 @@ def attend(q, k, v, allowed=None, out=None):
     # In place from here: scores is this call's own array, and it becomes P.
     if allowed is not None:
         np.copyto(scores, -np.inf, where=~allowed)
-    # Subtracting the row max keeps exp from overflowing; it cancels in the ratio.
-    scores -= scores.max(axis=-1, keepdims=True)
+    # Subtracting the row max keeps exp from overflowing; it cancels in the ratio. It
+    # takes two passes over the scores, and is skipped when no score can be that large.
+    if _score_bound(q, k) > SAFE_SCORE:
+        scores -= scores.max(axis=-1, keepdims=True)
     P = np.exp(scores, out=scores)
     P *= 1 / P.sum(axis=-1, keepdims=True)  # a product per entry costs less than a quotient
     out = np.matmul(P, v, out=out)
     return out, (q, k, v, P, out)
+
+
+SAFE_SCORE = 60.0
+"""Scores within +-SAFE_SCORE go into exp as they are: exp(60) = 1.1e26 leaves float32
+room for sums over a million keys, and exp(-60) = 8.7e-27 is far from underflow."""
+
+
+def _score_bound(q, k):
+    """A bound on every |q[t] . k[s]|, by Cauchy-Schwarz: the largest |q[t]| times the
+    largest |k[s]| (T + S norms, not T x S products)."""
+    if q.size == 0 or k.size == 0:
+        return 0.0
+    largest_squares = (np.einsum("...i,...i->...", x, x).max() for x in (q, k))
+    return math.sqrt(math.prod(largest_squares))
 
 
 def attend_backward(dout, cache, into=(None, None, None)):

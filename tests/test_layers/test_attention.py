@@ -60,6 +60,21 @@ def test_matches_the_formula_with_its_scale(rng):
     np.testing.assert_allclose(out, weights @ v, rtol=1e-12)
 
 
+@pytest.mark.parametrize("dtype, rtol", [(np.float32, 1e-4), (np.float64, 1e-10)])
+@pytest.mark.parametrize("size", [1.0, 300.0])
+def test_small_and_huge_scores_match_the_formula(rng, dtype, rtol, size):
+    # size 1: every |score| is under SAFE_SCORE, exp takes them as they are; size 300:
+    # scores of about +-1e4, where exp overflows unless each row's max is subtracted.
+    q, k, v = (size * a for a in _qkv(rng, (2,), T=4, S=6, d=3))
+    bound = attention._score_bound(q / np.sqrt(3), k)
+    assert (bound < attention.SAFE_SCORE) == (size == 1.0)
+    scores = q @ np.swapaxes(k, -1, -2) / np.sqrt(3)
+    assert np.abs(scores).max() <= bound * (1 + 1e-12)
+    out, _ = attention.forward(*(a.astype(dtype) for a in (q, k, v)))
+    assert out.dtype == dtype and np.isfinite(out).all()
+    np.testing.assert_allclose(out, softmax(scores, axis=-1) @ v, rtol=rtol, atol=rtol * size)
+
+
 def test_known_values():
     # A zero query matches every key equally: the plain mean of the values.
     k = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])

@@ -1,9 +1,16 @@
-"""Every core for the layers' elementwise work.
+"""Every core for the layers' elementwise work, and for their matrix products.
 
 A BLAS spreads each matrix product over its threads, but numpy runs every ufunc,
 reduction and copy on one thread. It does release the GIL inside them, so a layer
 can cut such work along an axis and hand the parts to threads: on two cores a large
-relu or im2col copy then takes about half the time.
+relu or im2col copy then takes about half the time (in_parts).
+
+After each product it spread, OpenBLAS keeps its threads busy-waiting for the next
+one (about 0.1 s), holding the very cores those parts want: a relu split right after
+a multithreaded product gains nothing. So the layers whose work is mostly products
+(conv, affine) split it themselves, one part per thread, with the BLAS on one thread
+meanwhile (products_in_parts): each core makes its own products and copies, and no
+BLAS thread is left spinning for the next layer (benchmarks/README.md).
 
 The layers use as many threads as the BLAS does at that moment (threadpoolctl reads
 the BLAS's own setting), so whatever limits the BLAS limits them too:
@@ -66,9 +73,9 @@ def in_parts(work, n, nbytes):
 
 
 def products_in_parts(work, n, nbytes):
-    """in_parts for work that makes matrix products: the BLAS on one thread meanwhile,
-    so each part's products run on its own core, and no BLAS thread is left spinning
-    (below) on the core another part, or the next layer's split, wants."""
+    """in_parts for work that makes matrix products, with the BLAS on one thread
+    meanwhile: each part's products run on its own core, and no BLAS thread is left
+    spinning on a core that another part, or the next layer's split, wants."""
     parts = split(n, nbytes)
     with blas_on_one_thread():
         return run_parts(work, parts)

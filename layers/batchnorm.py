@@ -24,7 +24,11 @@ per-feature vector r times over, (r*D,): numpy runs an operation between an arra
 and a row vector one row at a time, with a fixed cost per row that rows of a few
 hundred features do not hide. The per-feature sums add the r copies at the end.
 The variance takes two passes (mean, then squares of x - mean) so that float32
-keeps its digits when the mean dwarfs the spread; backward reads the centered x.
+keeps its digits when the mean dwarfs the spread. The cache keeps x and the mean,
+not x - mean: out is computed in place over the centered x, and backward centers x
+again into dx, which it then turns into the gradient in place. For one more pass,
+the arrays a train step touches are only x, out, dout and dx, which stay in cache
+at sizes where four arrays fit and x - mean would be one too many.
 """
 import numpy as np
 from layers._batch_stats import bn_settings, update_running
@@ -62,6 +66,12 @@ def _column_dots(a, b, r):
     return np.einsum("nd,nd->d", a, b).reshape(r, -1).sum(axis=0)
 
 
+def _centered(x, mean, r):
+    """x - mean as a new folded (N/r, r*D) array."""
+    N, D = x.shape
+    return x.reshape(N // r, r * D) - _tiled(mean, r)
+
+
 def _check(x, gamma, beta, bn_param):
     """Validate the arguments; returns (gamma, beta) and bn_settings' five values."""
     check_array("batchnorm", "x", x, ndim=2)
@@ -75,36 +85,35 @@ def forward(x, gamma, beta, bn_param):
         x, gamma, beta, bn_param)
     N, D = x.shape
     r = _fold(N, D)
-    x = x.reshape(N // r, r * D)
     if mode == "train":
-        mean = _column_sums(x, r) / N
-        centered = x - _tiled(mean, r)
-        var = _column_dots(centered, centered, r) / N  # divides by N: the biased variance
-        update_running(bn_param, momentum, mean, var)
+        mean = _column_sums(x.reshape(N // r, r * D), r) / N
     else:
         mean, var = running_mean.astype(x.dtype), running_var.astype(x.dtype)
-        centered = x - _tiled(mean, r)
+    out = _centered(x, mean, r)
+    if mode == "train":
+        var = _column_dots(out, out, r) / N  # divides by N: the biased variance
+        update_running(bn_param, momentum, mean, var)
     inv_std = 1 / np.sqrt(var + eps)  # eps inside the root keeps a constant feature finite
-    # out = gamma * x_hat + beta with x_hat = centered * inv_std, in two passes over x;
-    # backward reads x_hat through `centered` and inv_std.
-    out = centered * _tiled(gamma * inv_std, r)
+    out *= _tiled(gamma * inv_std, r)  # out = gamma * x_hat + beta, x_hat = centered * inv_std
     out += _tiled(beta, r)
-    return out.reshape(N, D), (centered.reshape(N, D), gamma, inv_std, mode)
+    return out.reshape(N, D), (x, gamma, inv_std, (mode, mean))
 
 
 def backward(dout, cache):
-    centered, gamma, inv_std, mode = cache
+    x, gamma, inv_std, (mode, mean) = cache
     N, D = dout.shape
     r = _fold(N, D)
-    dout, centered = dout.reshape(N // r, r * D), centered.reshape(N // r, r * D)
+    dout = dout.reshape(N // r, r * D)
+    dx = _centered(x, mean, r)  # becomes dx in place below
     dbeta = _column_sums(dout, r)
-    dgamma = _column_dots(dout, centered, r) * inv_std
+    dgamma = _column_dots(dout, dx, r) * inv_std
     scale = _tiled(gamma * inv_std, r)
     if mode == "test":
-        return (dout * scale).reshape(N, D), dgamma, dbeta
+        np.multiply(dout, scale, out=dx)
+        return dx.reshape(N, D), dgamma, dbeta
     # The compact form of the chain through x_hat, var and mean (cs231n's "alt" backward),
     # dx = scale * (dout - (dbeta + x_hat * dgamma) / N), in four passes.
-    dx = centered * _tiled(-inv_std * dgamma / N, r)
+    dx *= _tiled(-inv_std * dgamma / N, r)
     dx += dout
     dx -= _tiled(dbeta / N, r)
     dx *= scale

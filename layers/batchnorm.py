@@ -30,6 +30,8 @@ again into dx, which it then turns into the gradient in place. For one more pass
 the arrays a train step touches are only x, out, dout and dx, which stay in cache
 at sizes where four arrays fit and x - mean would be one too many.
 """
+import math
+
 import numpy as np
 from layers._batch_stats import bn_settings, update_running
 from layers._checks import check_array, check_gamma_beta
@@ -42,11 +44,10 @@ LINE = 8192
 
 
 def _fold(N, D):
-    """r, the most rows of x (a divisor of N) that fit side by side in LINE elements."""
-    r = max(1, min(N, LINE // max(D, 1)))
-    while N % r:
-        r -= 1
-    return r
+    """r, the rows of x laid side by side: the largest power of two that divides N and
+    keeps r * D within LINE (1 for an odd N)."""
+    fits = max(1, LINE // max(D, 1))
+    return math.gcd(N, 1 << (fits.bit_length() - 1))
 
 
 def _tiled(v, r):

@@ -132,8 +132,8 @@ def _feature_by_feature(x, gamma, beta, dout, mean=None, var=None):
     return out, dx, dgamma[0], dbeta[0]
 
 
-# (96, 300) lays 24 rows side by side, (97, 300) none (97 is prime), (128, 512) 16; the
-# transposed x is not contiguous.
+# (96, 300) lays 16 rows side by side, (97, 300) none (97 is odd), (128, 512) 16, the
+# transposed (30, 40) x, not contiguous, 2.
 @pytest.mark.parametrize("mode", ["train", "test"])
 @pytest.mark.parametrize("shape, transposed", [((96, 300), False), ((97, 300), False),
                                                ((128, 512), False), ((40, 30), True)])

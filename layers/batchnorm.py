@@ -24,11 +24,11 @@ per-feature vector r times over, (r*D,): numpy runs an operation between an arra
 and a row vector one row at a time, with a fixed cost per row that rows of a few
 hundred features do not hide. The per-feature sums add the r copies at the end.
 The variance takes two passes (mean, then squares of x - mean) so that float32
-keeps its digits when the mean dwarfs the spread. The cache keeps x and the mean,
-not x - mean: out is computed in place over the centered x, and backward centers x
-again into dx, which it then turns into the gradient in place. For one more pass,
-the arrays a train step touches are only x, out, dout and dx, which stay in cache
-at sizes where four arrays fit and x - mean would be one too many.
+keeps its digits when the mean dwarfs the spread. The cache keeps x and the mean
+rather than x - mean: forward normalizes out in place over the centered x, and
+backward centers x again, into dx, and turns that into the gradient in place. It
+costs a pass, but a train step then touches four (N, D) arrays, not five, and more
+sizes stay in cache.
 """
 import math
 

@@ -19,10 +19,11 @@ bn_param: 'mode' 'train' (default) or 'test'; 'eps' (1e-5, positive); 'momentum'
 absent and replaced in the dict by every train-mode call. Train mode refuses an
 empty batch, which has no statistics; test mode maps it to an empty output.
 
-The fast path lays r rows of x side by side, (N, D) as (N/r, r*D), and every
-per-feature vector r times over, (r*D,): numpy runs an operation between an array
-and a row vector one row at a time, with a fixed cost per row that rows of a few
-hundred features do not hide. The per-feature sums add the r copies at the end.
+The fast path's elementwise passes lay r rows of x side by side, (N, D) as
+(N/r, r*D), and every per-feature vector r times over, (r*D,): numpy runs an
+operation between an array and a row vector one row at a time, with a fixed cost
+per row that rows of a few hundred features do not hide. The sums over N read the
+(N, D) arrays as they are, where numpy's reductions run fastest.
 The variance takes two passes (mean, then squares of x - mean) so that float32
 keeps its digits when the mean dwarfs the spread. The cache keeps x and the mean
 rather than x - mean: forward normalizes out in place over the centered x, and
@@ -50,27 +51,27 @@ def _fold(N, D):
     return math.gcd(N, 1 << (fits.bit_length() - 1))
 
 
+def _rows(a, r):
+    """An (N, D) array seen as N/r rows of r*D elements (a copy if it is not contiguous)."""
+    N, D = a.shape
+    return a.reshape(N // r, r * D)
+
+
 def _tiled(v, r):
-    """A (D,) vector repeated r times: the per-feature row of the folded (N/r, r*D) x."""
+    """A (D,) vector repeated r times, to match a row of _rows(a, r)."""
     row = np.empty((r, v.shape[0]), v.dtype)
     row[...] = v
     return row.reshape(-1)
 
 
-def _column_sums(a, r):
-    """sum over N of a folded (N/r, r*D) array, per feature."""
-    return a.sum(axis=0).reshape(r, -1).sum(axis=0)
-
-
-def _column_dots(a, b, r):
-    """sum over N of a * b for folded arrays, per feature, without an (N, D) temporary."""
-    return np.einsum("nd,nd->d", a, b).reshape(r, -1).sum(axis=0)
-
-
 def _centered(x, mean, r):
-    """x - mean as a new folded (N/r, r*D) array."""
-    N, D = x.shape
-    return x.reshape(N // r, r * D) - _tiled(mean, r)
+    """x - mean as a new (N, D) array."""
+    return (_rows(x, r) - _tiled(mean, r)).reshape(x.shape)
+
+
+def _column_dots(a, b):
+    """sum over N of a * b, per feature, without an (N, D) temporary."""
+    return np.einsum("nd,nd->d", a, b)
 
 
 def _check(x, gamma, beta, bn_param):
@@ -87,35 +88,35 @@ def forward(x, gamma, beta, bn_param):
     N, D = x.shape
     r = _fold(N, D)
     if mode == "train":
-        mean = _column_sums(x.reshape(N // r, r * D), r) / N
+        mean = x.sum(axis=0) / N
     else:
         mean, var = running_mean.astype(x.dtype), running_var.astype(x.dtype)
     out = _centered(x, mean, r)
     if mode == "train":
-        var = _column_dots(out, out, r) / N  # divides by N: the biased variance
+        var = _column_dots(out, out) / N  # divides by N: the biased variance
         update_running(bn_param, momentum, mean, var)
     inv_std = 1 / np.sqrt(var + eps)  # eps inside the root keeps a constant feature finite
-    out *= _tiled(gamma * inv_std, r)  # out = gamma * x_hat + beta, x_hat = centered * inv_std
-    out += _tiled(beta, r)
-    return out.reshape(N, D), (x, gamma, inv_std, (mode, mean))
+    rows = _rows(out, r)  # out = gamma * x_hat + beta, x_hat = centered * inv_std
+    rows *= _tiled(gamma * inv_std, r)
+    rows += _tiled(beta, r)
+    return out, (x, gamma, inv_std, (mode, mean))
 
 
 def backward(dout, cache):
     x, gamma, inv_std, (mode, mean) = cache
     N, D = dout.shape
     r = _fold(N, D)
-    dout = dout.reshape(N // r, r * D)
     dx = _centered(x, mean, r)  # becomes dx in place below
-    dbeta = _column_sums(dout, r)
-    dgamma = _column_dots(dout, dx, r) * inv_std
-    scale = _tiled(gamma * inv_std, r)
+    dbeta = dout.sum(axis=0)
+    dgamma = _column_dots(dout, dx) * inv_std
+    rows, dout_rows, scale = _rows(dx, r), _rows(dout, r), _tiled(gamma * inv_std, r)
     if mode == "test":
-        np.multiply(dout, scale, out=dx)
-        return dx.reshape(N, D), dgamma, dbeta
+        np.multiply(dout_rows, scale, out=rows)
+        return dx, dgamma, dbeta
     # The compact form of the chain through x_hat, var and mean (cs231n's "alt" backward),
     # dx = scale * (dout - (dbeta + x_hat * dgamma) / N), in four passes.
-    dx *= _tiled(-inv_std * dgamma / N, r)
-    dx += dout
-    dx -= _tiled(dbeta / N, r)
-    dx *= scale
-    return dx.reshape(N, D), dgamma, dbeta
+    rows *= _tiled(-inv_std * dgamma / N, r)
+    rows += dout_rows
+    rows -= _tiled(dbeta / N, r)
+    rows *= scale
+    return dx, dgamma, dbeta

@@ -171,3 +171,20 @@ def test_test_mode_maps_an_empty_batch_to_an_empty_output(rng):
     dx, dgamma, dbeta = batchnorm.backward(np.empty((0, 5)), cache)
     assert out.shape == dx.shape == (0, 5)
     np.testing.assert_array_equal(dbeta, np.zeros(5))
+
+
+@pytest.mark.parametrize("stats, error, message", [
+    ({"running_mean": [0.0, 0.0, 0.0]}, TypeError,
+     r"batchnorm: bn_param\['running_mean'\] must be a numpy array, got list"),
+    ({"running_mean": None}, TypeError,
+     r"batchnorm: bn_param\['running_mean'\] must be a numpy array, got NoneType"),
+    ({"running_var": np.ones(3, dtype=np.int64)}, TypeError,
+     r"batchnorm: bn_param\['running_var'\] must be a float array, got dtype int64"),
+    ({"running_var": np.ones((1, 3))}, ValueError,
+     r"batchnorm: bn_param\['running_var'\] has 2 dimensions \(1, 3\) but expected 1"),
+])
+def test_running_statistics_are_checked_in_both_modes(rng, stats, error, message):
+    x = rng.standard_normal((4, 3))
+    for mode in ("train", "test"):
+        with pytest.raises(error, match=message):
+            batchnorm.forward(x, np.ones(3), np.zeros(3), {"mode": mode, **stats})

@@ -24,6 +24,7 @@ The fast path's elementwise passes lay r rows of x side by side, (N, D) as
 operation between an array and a row vector one row at a time, with a fixed cost
 per row that rows of a few hundred features do not hide. The sums over N read the
 (N, D) arrays as they are, where numpy's reductions run fastest.
+
 The variance takes two passes (mean, then squares of x - mean) so that float32
 keeps its digits when the mean dwarfs the spread. The cache keeps x and the mean
 rather than x - mean: forward normalizes out in place over the centered x, and
@@ -65,7 +66,7 @@ def _tiled(v, r):
 
 
 def _centered(x, mean, r):
-    """x - mean as a new (N, D) array."""
+    """x - mean as a new contiguous (N, D) array, of which _rows gives a view."""
     return (_rows(x, r) - _tiled(mean, r)).reshape(x.shape)
 
 

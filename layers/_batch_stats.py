@@ -26,13 +26,18 @@ def bn_settings(layer, bn_param, x):
     if mode == "train":
         check_batch(layer, x, "train mode takes its mean and variance over the batch "
                               "(mode 'test' normalizes with the running statistics)")
-    D, dtype = x.shape[1], x.dtype
-    running_mean = bn_param.setdefault("running_mean", np.zeros(D, dtype=dtype))
-    running_var = bn_param.setdefault("running_var", np.ones(D, dtype=dtype))
-    for key, value in (("running_mean", running_mean), ("running_var", running_var)):
-        check_array(layer, f"bn_param[{key!r}]", value, ndim=1)
-        check_shape(layer, f"bn_param[{key!r}]", value, (D,))
-    return mode, eps, momentum, running_mean, running_var
+    D = x.shape[1]
+    running = []
+    for key, start in (("running_mean", np.zeros), ("running_var", np.ones)):
+        if key not in bn_param:
+            bn_param[key] = start(D, dtype=x.dtype)
+        value = bn_param[key]
+        # The valid case, which every call repeats, spelled out; the checks word the errors.
+        if not (isinstance(value, np.ndarray) and value.dtype.kind == "f" and value.shape == (D,)):
+            check_array(layer, f"bn_param[{key!r}]", value, ndim=1)
+            check_shape(layer, f"bn_param[{key!r}]", value, (D,))
+        running.append(value)
+    return (mode, eps, momentum) + tuple(running)
 
 
 def update_running(bn_param, momentum, mean, var):

@@ -24,8 +24,10 @@ The fast path reads x as N images of C rows of L = H*W pixels, (N, C, L), and
 splits every pass over the images among the BLAS's threads (layers._parallel):
 per-channel sums are taken per part and added after. The variance takes two
 passes (mean, then squares of x - mean), since a one-pass sum of squares loses
-float32 digits when the mean dwarfs the spread; the centered x it writes is
-what backward reads.
+float32 digits when the mean dwarfs the spread. As in layers/batchnorm.py, the
+cache keeps x and the mean rather than a centered copy of x: out is normalized in
+place over the centered x, and backward centers x again into dx, which it turns
+into the gradient in place.
 """
 import numpy as np
 from layers._batch_stats import bn_settings, update_running
@@ -70,12 +72,12 @@ def forward(x, gamma, beta, bn_param):
         mean = sum(in_parts(lambda part: _channel_sums(x[part]), N, x.nbytes)) / M
     else:
         mean, var = running_mean.astype(x.dtype), running_var.astype(x.dtype)
-    shift, centered = _spread(mean, H * W), np.empty_like(x)
+    shift, out = _spread(mean, H * W), np.empty_like(x)
 
     def center(part):
-        np.subtract(x[part], shift, out=centered[part])
+        np.subtract(x[part], shift, out=out[part])
         if mode == "train":  # the variance's second pass
-            return _channel_dots(centered[part], centered[part])
+            return _channel_dots(out[part], out[part])
 
     squares = in_parts(center, N, x.nbytes)
     if mode == "train":
@@ -83,27 +85,29 @@ def forward(x, gamma, beta, bn_param):
         update_running(bn_param, momentum, mean, var)
     inv_std = 1 / np.sqrt(var + eps)
     scale, offset = _spread(gamma * inv_std, H * W), _spread(beta, H * W)
-    out = np.empty_like(x)
 
     def normalize(part):  # out = gamma * x_hat + beta, with x_hat = centered * inv_std
-        np.multiply(centered[part], scale, out=out[part])
+        out[part] *= scale
         out[part] += offset
 
     in_parts(normalize, N, x.nbytes)
-    return out.reshape(N, C, H, W), (centered, gamma, inv_std, mode)
+    return out.reshape(N, C, H, W), (x, gamma, inv_std, (mode, mean))
 
 
 def backward(dout, cache):
-    centered, gamma, inv_std, mode = cache
-    N, C, L = centered.shape
+    x, gamma, inv_std, (mode, mean) = cache
+    N, C, L = x.shape
     shape, dout = dout.shape, dout.reshape(N, C, L)
-    part_sums = in_parts(lambda part: (_channel_sums(dout[part]),
-                                       _channel_dots(dout[part], centered[part])),
-                         N, dout.nbytes)
+    shift, dx = _spread(mean, L), np.empty_like(dout)
+
+    def sums(part):  # dbeta and dgamma * std, with dx = x - mean to become dx in place
+        np.subtract(x[part], shift, out=dx[part])
+        return _channel_sums(dout[part]), _channel_dots(dout[part], dx[part])
+
+    part_sums = in_parts(sums, N, dout.nbytes)
     dbeta = sum(dbeta for dbeta, _ in part_sums)
     dgamma = sum(dot for _, dot in part_sums) * inv_std
     scale = _spread(gamma * inv_std, L)
-    dx = np.empty_like(dout)
     if mode == "test":
         in_parts(lambda part: np.multiply(dout[part], scale, out=dx[part]), N, dout.nbytes)
         return dx.reshape(shape), dgamma, dbeta
@@ -112,7 +116,7 @@ def backward(dout, cache):
     slope, offset = _spread(-inv_std * dgamma / M, L), _spread(-dbeta / M, L)
 
     def chain(part):
-        np.multiply(centered[part], slope, out=dx[part])
+        dx[part] *= slope
         dx[part] += dout[part]
         dx[part] += offset
         dx[part] *= scale

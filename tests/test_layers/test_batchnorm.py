@@ -110,3 +110,81 @@ def test_config_and_shape_errors(rng):
         batchnorm.forward(np.ones((4, 3), dtype=np.int64), gamma, beta, {})
     with pytest.raises(TypeError, match="batchnorm: bn_param must be a dict, got NoneType"):
         batchnorm.forward(x, gamma, beta, None)
+
+
+def _feature_by_feature(x, gamma, beta, dout, mean=None, var=None):
+    """out, dx, dgamma, dbeta from the header's formulas, one feature (column) at a time
+    in float64; the batch statistics unless mean and var (test mode) are given."""
+    N, D = x.shape
+    results = np.zeros((4, D, N))
+    for d in range(D):
+        column, dcolumn = x[:, d].astype(np.float64), dout[:, d].astype(np.float64)
+        m = column.sum() / N if mean is None else mean[d]
+        v = ((column - m) ** 2).sum() / N if var is None else var[d]
+        x_hat = (column - m) / np.sqrt(v + 1e-5)
+        dbeta, dgamma = dcolumn.sum(), (dcolumn * x_hat).sum()
+        if mean is None:
+            dcolumn = dcolumn - (dbeta + x_hat * dgamma) / N
+        results[0, d] = gamma[d] * x_hat + beta[d]
+        results[1, d] = gamma[d] / np.sqrt(v + 1e-5) * dcolumn
+        results[2, d], results[3, d] = dgamma, dbeta
+    out, dx, dgamma, dbeta = results.transpose(0, 2, 1)
+    return out, dx, dgamma[0], dbeta[0]
+
+
+# (96, 300) lays 16 rows side by side, (97, 300) none (97 is odd), (128, 512) 16, the
+# transposed (30, 40) x, not contiguous, 2.
+@pytest.mark.parametrize("mode", ["train", "test"])
+@pytest.mark.parametrize("shape, transposed", [((96, 300), False), ((97, 300), False),
+                                               ((128, 512), False), ((40, 30), True)])
+@pytest.mark.parametrize("dtype, tol", [(np.float32, 2e-5), (np.float64, 1e-12)])
+def test_fast_path_matches_the_formulas_feature_by_feature(rng, mode, shape, transposed,
+                                                           dtype, tol):
+    x = (3 + 2 * rng.standard_normal(shape)).astype(dtype)
+    x = x.T if transposed else x
+    N, D = x.shape
+    gamma, beta = rng.standard_normal(D), rng.standard_normal(D)
+    dout = rng.standard_normal((N, D)).astype(dtype)
+    stats = _stats(rng, D)
+    out, cache = batchnorm.forward(x, gamma.astype(dtype), beta.astype(dtype),
+                                   {"mode": mode, **stats})
+    got = (out,) + batchnorm.backward(dout, cache)
+    expected = _feature_by_feature(x, gamma, beta, dout, *(
+        (stats["running_mean"], stats["running_var"]) if mode == "test" else ()))
+    for name, a, b in zip(("out", "dx", "dgamma", "dbeta"), got, expected):
+        assert a.dtype == dtype and a.shape == b.shape, name
+        np.testing.assert_allclose(a, b, rtol=tol, atol=tol * np.abs(b).max(), err_msg=name)
+
+
+def test_float32_variance_is_accurate_when_the_mean_dwarfs_the_spread(rng):
+    # A one-pass E[x**2] - mean**2 would lose about 8 of float32's 7 digits here.
+    x = (1e4 + rng.standard_normal((256, 64))).astype(np.float32)
+    bn_param = {"momentum": 0.0}
+    batchnorm.forward(x, np.ones(64, np.float32), np.zeros(64, np.float32), bn_param)
+    np.testing.assert_allclose(bn_param["running_var"], x.astype(np.float64).var(axis=0),
+                               rtol=1e-4)
+
+
+def test_test_mode_maps_an_empty_batch_to_an_empty_output(rng):
+    bn_param = {"mode": "test", **_stats(rng, 5)}
+    out, cache = batchnorm.forward(np.empty((0, 5)), np.ones(5), np.zeros(5), bn_param)
+    dx, dgamma, dbeta = batchnorm.backward(np.empty((0, 5)), cache)
+    assert out.shape == dx.shape == (0, 5)
+    np.testing.assert_array_equal(dbeta, np.zeros(5))
+
+
+@pytest.mark.parametrize("stats, error, message", [
+    ({"running_mean": [0.0, 0.0, 0.0]}, TypeError,
+     r"batchnorm: bn_param\['running_mean'\] must be a numpy array, got list"),
+    ({"running_mean": None}, TypeError,
+     r"batchnorm: bn_param\['running_mean'\] must be a numpy array, got NoneType"),
+    ({"running_var": np.ones(3, dtype=np.int64)}, TypeError,
+     r"batchnorm: bn_param\['running_var'\] must be a float array, got dtype int64"),
+    ({"running_var": np.ones((1, 3))}, ValueError,
+     r"batchnorm: bn_param\['running_var'\] has 2 dimensions \(1, 3\) but expected 1"),
+])
+def test_running_statistics_are_checked_in_both_modes(rng, stats, error, message):
+    x = rng.standard_normal((4, 3))
+    for mode in ("train", "test"):
+        with pytest.raises(error, match=message):
+            batchnorm.forward(x, np.ones(3), np.zeros(3), {"mode": mode, **stats})

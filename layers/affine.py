@@ -31,6 +31,11 @@ def _check(x, w, b):
     return w, b
 
 
+def _flat(x, w):
+    """x as (N, D) rows; not reshape(N, -1): an empty batch has no size to infer."""
+    return x.reshape(x.shape[0], w.shape[0])
+
+
 def forward(x, w, b):
     w, b = _check(x, w, b)
     x_flat = _flat(x, w)
@@ -64,8 +69,3 @@ def backward(dout, cache, needs=None):
     if "b" in needs:
         db = dout.sum(axis=0)
     return dx, dw, db
-
-
-def _flat(x, w):
-    """x as (N, D) rows; not reshape(N, -1): an empty batch has no size to infer."""
-    return x.reshape(x.shape[0], w.shape[0])

@@ -40,9 +40,10 @@ PARAMS = ("w", "b")
 
 MAX_BYTES = 8 * 2**20
 """Default budget, in bytes, for the im2col matrix of one chunk of the batch (and
-for dcols in backward), per part: each thread has a chunk of its own. When the whole batch fits in one chunk, forward keeps cols
-for backward; otherwise backward rebuilds them chunk by chunk, one more im2col for
-a bounded memory (cs231n's 7x7 conv on a float32 batch of 50 has 30 MB of cols).
+for dcols in backward), per part: each thread has a chunk of its own. When a part
+fits in one chunk, forward keeps its cols for backward; otherwise backward rebuilds
+them chunk by chunk, one more im2col for a bounded memory (cs231n's 7x7 conv on a
+float32 batch of 50 has 30 MB of cols).
 Small enough that a chunk's cols are still in cache when its matrix product reads
 them, which more than pays for the rebuild (benchmarks/README.md)."""
 
@@ -186,6 +187,8 @@ def backward(dout, cache, needs=None):
     dw = None if "w" not in needs else sum(dw_parts).reshape(w.shape)
     db = None if "b" not in needs else sum(db_parts)
     return dx, dw, db
+
+
 def forward_naive(x, w, b, conv_param):
     """The definition, one output pixel at a time (slow: for reading and testing)."""
     w, b, stride, pad, H_out, W_out = _check(x, w, b, conv_param)

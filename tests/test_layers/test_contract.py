@@ -78,6 +78,31 @@ def test_nothing_written_in_place(name, rng):
     assert gradcheck._same(cache, cache_before), f"{name}: backward wrote the cache"
 
 
+NEEDS_NAMES = [name for name in NAMES
+               if "needs" in inspect.signature(layers.load(name).backward).parameters]
+
+
+def test_the_layers_with_needs_are_found():
+    assert {"affine", "conv"} <= set(NEEDS_NAMES)
+
+
+@pytest.mark.parametrize("name", NEEDS_NAMES)
+def test_needs_skips_the_unwanted_gradients(name, rng):
+    module = layers.load(name)
+    args, kwargs = cases.case(name)
+    out, cache = module.forward(*args, **kwargs)
+    dout = rng.standard_normal(np.shape(out))
+    names = module.INPUTS + module.PARAMS
+    everything = module.backward(dout, cache)
+    for wanted in ([n for n in names if n not in module.INPUTS], list(module.INPUTS)):
+        grads = module.backward(dout, cache, needs=tuple(wanted))
+        for arg, grad, full in zip(names, grads, everything):
+            if arg in wanted:
+                np.testing.assert_array_equal(grad, full)
+            else:
+                assert grad is None, f"{name}: d{arg} computed though not in needs"
+
+
 def test_every_layer_has_a_default_case():
     assert sorted(cases.CASES) == NAMES
 
